@@ -1,0 +1,65 @@
+"""The convention page and a one-year report with 100,000 ledger entries and 20,000
+missions: target under 300 ms each (median of several calls)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from common import make_app, temp_database_url
+
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "100000"))
+MISSIONS = int(os.environ.get("BENCH_MISSIONS", "20000"))
+
+
+def timed(client, path: str) -> float:
+    client.get(path)
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(samples)
+
+
+def main() -> None:
+    app = make_app(temp_database_url())
+    from marketplace.conventions.ledger import log_delivered_days
+    from marketplace.extensions import db
+    from tests.factories import Factory
+    from tests.ledger_world import many_sessions
+    from tests.missions_world import build_world
+
+    factory = Factory(app)
+    world = build_world(app, factory, quota=SESSIONS, committed=SESSIONS, offer_days=60)
+    per_mission = max(1, SESSIONS // MISSIONS)
+    # Spread the sessions over a year: one batch of missions per month.
+    per_month = SESSIONS // 12
+    for month in range(12):
+        many_sessions(app, world, per_month, date(2026, 1, 15) + timedelta(days=30 * month),
+                      per_mission=per_mission)
+    with app.app_context():
+        counts = log_delivered_days(date(2026, 12, 31), datetime.now(UTC))
+        from sqlalchemy import func, select
+
+        from marketplace.missions.models import Mission
+
+        missions = db.session.scalar(select(func.count(Mission.id)))
+    print(f"{counts['sessions_logged']} ledger entries, {missions} missions")
+    client = app.test_client()
+    coordinator = world.people["coordinator"]
+    client.post("/login", data={"email": coordinator.email, "password": factory.password})
+    page = timed(client, f"/conventions/{world.convention_id}")
+    report = timed(client, f"/reports?convention={world.convention_id}&from=2026-01-01"
+                           f"&to=2026-12-31")
+    print(f"GET /conventions/<id>: {page:.0f} ms (target < 300 ms)")
+    print(f"GET /reports one year: {report:.0f} ms (target < 300 ms)")
+    with app.app_context():
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

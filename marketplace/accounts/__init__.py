@@ -1,0 +1,1 @@
+"""Users, organisations, login, roles and permission helpers."""

@@ -1,0 +1,1 @@
+"""Organisations and users, managed by coordinators and admins."""

@@ -1,0 +1,146 @@
+"""Coordinators and admins: organisations and user invitations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
+from marketplace.admin.forms import ROLE_LABELS, InviteUserForm, OrganisationForm
+from marketplace.admin.services import (
+    manageable_organisations,
+    manageable_territories,
+    manageable_users,
+)
+from marketplace.errors import InvalidTransition, NotAllowed
+from marketplace.extensions import db
+from marketplace.forms import select_choices
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
+def _invitation_link(token: str) -> str:
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    # No mail is sent yet: the link goes to the log for the operator to pass on.
+    current_app.logger.info("Invitation link: %s", link)
+    return link
+
+
+@bp.route("/organisations")
+@role_required(*STAFF)
+def list_organisations():
+    """Organisations the current coordinator or admin manages."""
+    return render_template(
+        "admin/organisations.html", organisations=manageable_organisations(current_user)
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_organisation():
+    """Create an SME, group or operator organisation."""
+    form = OrganisationForm()
+    form.territory_id.choices = select_choices(
+        (t.id, t.name) for t in manageable_territories(current_user)
+    )
+    if form.validate_on_submit():
+        if form.siren.data and db.session.scalar(
+            select(Organisation.id).where(Organisation.siren == form.siren.data)
+        ):
+            form.siren.errors.append(_("An organisation with this SIREN already exists."))
+        else:
+            fields = {
+                name: getattr(form, name).data
+                for name in (
+                    "kind",
+                    "name",
+                    "siren",
+                    "naf_code",
+                    "headcount",
+                    "postcode",
+                    "commune",
+                    "lat",
+                    "lon",
+                    "territory_id",
+                )
+            }
+            fields["name"] = fields["name"].strip()
+            organisation = accounts.create_organisation(current_user, **fields)
+            db.session.commit()
+            flash(_("Organisation %(name)s created.", name=organisation.name), "success")
+            return redirect(url_for("admin.list_organisations"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/organisation_form.html", form=form), status
+
+
+@bp.route("/users")
+@role_required(*STAFF)
+def list_users():
+    """Users of the organisations the current coordinator or admin manages."""
+    return render_template(
+        "admin/users.html", users=manageable_users(current_user), role_labels=ROLE_LABELS
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def invite_user():
+    """Create an account and an invitation link to set its password."""
+    form = InviteUserForm()
+    roles = [r for r in Role if r != Role.ADMIN or current_user.role == Role.ADMIN]
+    form.role.choices = select_choices((r.value, ROLE_LABELS[r]) for r in roles)
+    organisations = manageable_organisations(current_user)
+    pairs = [(o.id, o.name) for o in organisations]
+    if current_user.role == Role.ADMIN:
+        pairs.insert(0, (0, _("— none (administrators only) —")))
+    form.organisation_id.choices = select_choices(pairs)
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            form.email.errors.append(_("An account with this e-mail already exists."))
+        else:
+            organisation = db.session.get(Organisation, form.organisation_id.data) or None
+            try:
+                user, token = accounts.invite_user(
+                    current_user,
+                    email=email,
+                    name=form.name.data,
+                    role=form.role.data,
+                    organisation=organisation,
+                    now=datetime.now(UTC),
+                    validity=current_app.config["INVITATION_VALIDITY"],
+                )
+            except NotAllowed as error:
+                db.session.rollback()
+                form.organisation_id.errors.append(error.message)
+            else:
+                db.session.commit()
+                return render_template(
+                    "admin/invitation_sent.html", invited=user, link=_invitation_link(token)
+                )
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@role_required(*STAFF)
+def reinvite_user(user_id: int):
+    """Send a new invitation link to an account that is not active yet."""
+    user = db.session.get(User, user_id)
+    if user is None or user not in manageable_users(current_user):
+        abort(404)
+    if user.is_active:
+        raise InvalidTransition(_("This account is already active."))
+    token = accounts.create_invitation(
+        user, current_user, datetime.now(UTC), current_app.config["INVITATION_VALIDITY"]
+    )
+    db.session.commit()
+    return render_template("admin/invitation_sent.html", invited=user, link=_invitation_link(token))

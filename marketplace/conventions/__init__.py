@@ -1,0 +1,1 @@
+"""Conventions, territories, quota, ledger, dashboard and reports."""

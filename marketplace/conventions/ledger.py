@@ -1,0 +1,258 @@
+"""The ledger: days delivered against conventions, logged exactly once per session.
+
+Rule (documented in the README): a session is due when the SME manager confirmed it, or
+when the volunteer declared it held at least GRACE_DAYS ago without a dispute (silence is
+consent); a disputed session settled as held becomes confirmed. Sessions still planned,
+not held or cancelled are never logged; nothing after `today` is logged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, and_, any_, bindparam, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
+from marketplace.errors import DomainError, NotAllowed
+from marketplace.extensions import db
+from marketplace.missions.models import Mission, MissionSession
+from marketplace.offers.models import Offer
+
+GRACE_DAYS = 7
+# Sessions per transaction: their ids are bound parameters (SQLite allows 32,766).
+BATCH = 10000
+
+
+def due_sessions(today: date):
+    """Ids of the sessions to log as of `today`, not logged yet (an indexed lookup)."""
+    return (
+        select(MissionSession.id)
+        .join(Mission, Mission.id == MissionSession.mission_id)
+        .where(
+            MissionSession.is_logged.is_(False),
+            MissionSession.held_on <= today,
+            Mission.convention_id.is_not(None),
+            or_(
+                MissionSession.status == "confirmed",
+                and_(
+                    MissionSession.status == "delivered",
+                    MissionSession.held_on <= today - timedelta(days=GRACE_DAYS),
+                ),
+            ),
+        )
+        .order_by(MissionSession.id)
+    )
+
+
+def _among(column, ids: list[int]):
+    """column IN ids: one array parameter on PostgreSQL rather than thousands."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", value=ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
+    """INSERT ... SELECT ... ON CONFLICT (session_id) DO NOTHING RETURNING, in the database.
+
+    Returns (session, days, mission, convention, group) for the rows inserted now; a
+    session another run logged first returns nothing.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    source = (
+        select(
+            Mission.convention_id,
+            Mission.group_id,
+            Mission.id,
+            MissionSession.id,
+            MissionSession.held_on,
+            MissionSession.days,
+            literal("scheduler"),
+            literal(now, type_=LedgerEntry.__table__.c.created_at.type),
+        )
+        .join(Mission, Mission.id == MissionSession.mission_id)
+        .where(_among(MissionSession.id, session_ids))
+    )
+    table = LedgerEntry.__table__
+    statement = (
+        insert(table)
+        .from_select(
+            [
+                "convention_id",
+                "group_id",
+                "mission_id",
+                "session_id",
+                "entry_on",
+                "days",
+                "source",
+                "created_at",
+            ],
+            source,
+        )
+        .on_conflict_do_nothing(index_elements=["session_id"])
+        .returning(
+            table.c.session_id,
+            table.c.days,
+            table.c.mission_id,
+            table.c.convention_id,
+            table.c.group_id,
+        )
+    )
+    return db.session.execute(statement).all()
+
+
+def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
+    """Write one ledger entry per due session, exactly once; commits batch by batch.
+
+    Each batch is its own unit of work: its entries, the counters they move (reserved →
+    delivered on the convention, the group and the offer; days logged on the mission) and
+    the sessions' `is_logged` flags commit together. Running twice, or ten times at once,
+    adds nothing the second time: the unique session_id makes later inserts no-ops, and
+    only rows really inserted move the counters. A run killed between batches leaves whole
+    batches behind; the next run finishes the rest.
+    """
+    sessions_logged, days_logged = 0, 0.0
+    while True:
+        ids = list(db.session.scalars(due_sessions(today).limit(batch)))
+        if not ids:
+            break
+        inserted = _insert_ignoring_duplicates(ids, now)
+        _move_counters(inserted)
+        db.session.execute(
+            update(MissionSession.__table__)
+            .where(_among(MissionSession.__table__.c.id, ids))
+            .values(is_logged=True)
+        )
+        db.session.commit()
+        sessions_logged += len(inserted)
+        days_logged += sum(row[1] for row in inserted)
+    return {"sessions_logged": sessions_logged, "days_logged": days_logged}
+
+
+def _move_counters(rows) -> None:
+    """Move the logged days from reserved to delivered, in a few set-based statements."""
+    if not rows:
+        return
+    by_convention: dict[int, float] = defaultdict(float)
+    by_group: dict[tuple[int, int], float] = defaultdict(float)
+    for _session, days, _mission, convention_id, group_id in rows:
+        by_convention[convention_id] += days
+        by_group[(convention_id, group_id)] += days
+    for convention_id, days in by_convention.items():
+        db.session.execute(
+            update(Convention)
+            .where(Convention.id == convention_id)
+            .values(
+                days_reserved=Convention.days_reserved - days,
+                days_delivered=Convention.days_delivered + days,
+            )
+        )
+    for (convention_id, group_id), days in by_group.items():
+        db.session.execute(
+            update(ConventionGroup)
+            .where(
+                ConventionGroup.convention_id == convention_id,
+                ConventionGroup.organisation_id == group_id,
+            )
+            .values(
+                days_reserved=ConventionGroup.days_reserved - days,
+                days_delivered=ConventionGroup.days_delivered + days,
+            )
+        )
+    # Offers and missions are many: one UPDATE ... FROM (SELECT ... GROUP BY) each, over
+    # the ledger rows this batch inserted.
+    sessions = [row[0] for row in rows]
+    ledger, missions, offers = (LedgerEntry.__table__, Mission.__table__, Offer.__table__)
+    per_mission = (
+        select(ledger.c.mission_id.label("mission_id"), func.sum(ledger.c.days).label("days"))
+        .where(_among(ledger.c.session_id, sessions))
+        .group_by(ledger.c.mission_id)
+        .subquery()
+    )
+    db.session.execute(
+        update(missions)
+        .where(missions.c.id == per_mission.c.mission_id)
+        .values(days_logged=missions.c.days_logged + per_mission.c.days)
+    )
+    per_offer = (
+        select(missions.c.offer_id.label("offer_id"), func.sum(ledger.c.days).label("days"))
+        .join(missions, missions.c.id == ledger.c.mission_id)
+        .where(_among(ledger.c.session_id, sessions))
+        .group_by(missions.c.offer_id)
+        .subquery()
+    )
+    db.session.execute(
+        update(offers)
+        .where(offers.c.id == per_offer.c.offer_id)
+        .values(
+            days_reserved=offers.c.days_reserved - per_offer.c.days,
+            days_delivered=offers.c.days_delivered + per_offer.c.days,
+        )
+    )
+
+
+class LedgerRefused(DomainError):
+    status_code = 409
+
+
+def add_correction(
+    actor, mission: Mission, days: float, reason: str, entry_on: date, now: datetime
+) -> LedgerEntry:
+    """A correction is a new entry (positive or negative days), never an edit."""
+    if actor.role not in ("coordinator", "admin"):
+        raise NotAllowed(_l("Only a coordinator corrects the ledger."))
+    if not reason or not reason.strip():
+        raise LedgerRefused(_l("A correction needs a reason."))
+    if days == 0 or not float(days * 2).is_integer():
+        raise LedgerRefused(_l("A correction is a non-zero number of half days."))
+    if mission.convention_id is None:
+        raise LedgerRefused(_l("This mission belongs to no convention."))
+    entry = LedgerEntry(
+        convention_id=mission.convention_id,
+        group_id=mission.group_id,
+        mission_id=mission.id,
+        session_id=None,
+        entry_on=entry_on,
+        days=days,
+        source="correction",
+        reason=reason.strip(),
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(entry)
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                update(Convention)
+                .where(Convention.id == mission.convention_id)
+                .values(days_delivered=Convention.days_delivered + days)
+            )
+            db.session.execute(
+                update(ConventionGroup)
+                .where(
+                    ConventionGroup.convention_id == mission.convention_id,
+                    ConventionGroup.organisation_id == mission.group_id,
+                )
+                .values(days_delivered=ConventionGroup.days_delivered + days)
+            )
+    except IntegrityError:
+        raise LedgerRefused(
+            _l("This correction would pass the quota or make it negative.")
+        ) from None
+    return entry
+
+
+def ledger_total(convention_id: int, group_id: int | None = None) -> float:
+    """Quota consumption: the sum of the ledger."""
+    query = select(func.coalesce(func.sum(LedgerEntry.days), 0.0)).where(
+        LedgerEntry.convention_id == convention_id
+    )
+    if group_id is not None:
+        query = query.where(LedgerEntry.group_id == group_id)
+    return float(db.session.scalar(query))

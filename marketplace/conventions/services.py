@@ -1,0 +1,57 @@
+"""Convention rules: who coordinates what."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select, true
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.conventions.models import Convention, ConventionGroup, convention_coordinators
+from marketplace.extensions import db
+
+
+def coordinator_territory_ids(user: User) -> set[int]:
+    """Territories of the conventions this coordinator runs."""
+    rows = db.session.scalars(
+        select(Convention.territory_id)
+        .join(convention_coordinators, convention_coordinators.c.convention_id == Convention.id)
+        .where(convention_coordinators.c.user_id == user.id)
+    )
+    return set(rows)
+
+
+def conventions_for(user: User) -> list[Convention]:
+    """Conventions a staff user can see: all for admins, their own for coordinators."""
+    query = select(Convention).order_by(Convention.starts_on.desc(), Convention.name)
+    if user.role != "admin":
+        query = query.join(
+            convention_coordinators, convention_coordinators.c.convention_id == Convention.id
+        ).where(convention_coordinators.c.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def partner_group_ids(user: User) -> set[int]:
+    """Partner groups of the conventions this coordinator runs."""
+    rows = db.session.scalars(
+        select(ConventionGroup.organisation_id)
+        .join(
+            convention_coordinators,
+            convention_coordinators.c.convention_id == ConventionGroup.convention_id,
+        )
+        .where(convention_coordinators.c.user_id == user.id)
+    )
+    return set(rows)
+
+
+def organisation_scope(user: User):
+    """SQL condition on Organisation: what this staff member may manage.
+
+    Admins: everything. Coordinators: organisations in their conventions'
+    territories and the partner groups of their conventions (a group's head
+    office may be far from the territory it lends experts to).
+    """
+    if user.role == "admin":
+        return true()
+    return or_(
+        Organisation.territory_id.in_(coordinator_territory_ids(user)),
+        Organisation.id.in_(partner_group_ids(user)),
+    )

@@ -1,0 +1,238 @@
+"""The convention dashboard and the funder reports (pages, CSV, XLSX, printable)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from marketplace.accounts.models import Organisation
+from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
+from marketplace.catalog import CATEGORIES, category_label
+from marketplace.conventions.chart import burn_up_svg
+from marketplace.conventions.models import Convention, ConventionGroup, Territory
+from marketplace.conventions.reports import (
+    ReportFilters,
+    build_report,
+    burn_up,
+    convention_standing,
+)
+from marketplace.conventions.services import conventions_for
+from marketplace.extensions import db
+
+bp = Blueprint("conventions", __name__)
+ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
+
+
+def visible_conventions(user) -> list[Convention]:
+    """Coordinators their conventions, admins all, referents those their group is partner of."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return conventions_for(user)
+    if user.role == Role.GROUP_REFERENT:
+        return list(
+            db.session.scalars(
+                select(Convention)
+                .join(ConventionGroup)
+                .where(ConventionGroup.organisation_id == user.organisation_id)
+            )
+        )
+    return []
+
+
+@bp.route("/conventions/<int:convention_id>")
+@role_required("coordinator", "admin", "group_referent")
+def show_convention(convention_id: int):
+    """Where a convention stands: quota, reserved, delivered, groups, burn-up, alerts, jobs."""
+    from marketplace.jobs.services import last_runs
+
+    convention = next((c for c in visible_conventions(current_user) if c.id == convention_id), None)
+    if convention is None:
+        abort(404)
+    whole, groups = convention_standing(convention)
+    if current_user.role == Role.GROUP_REFERENT:
+        mine = db.session.get(Organisation, current_user.organisation_id).name
+        groups = [g for g in groups if g[0] == mine]
+    points = burn_up(convention)
+    labels = {
+        "delivered": _("days delivered"),
+        "committed": _("delivered + reserved"),
+        "pace": _("even pace"),
+        "quota": _("quota"),
+    }
+    svg = burn_up_svg(
+        points,
+        convention.skill_days_quota,
+        _("Skill days of %(name)s over time", name=convention.name),
+        labels,
+    )
+    return render_template(
+        "conventions/show.html",
+        convention=convention,
+        whole=whole,
+        groups=groups,
+        points=points,
+        chart=Markup(svg),  # noqa: S704 - built by burn_up_svg, every text escaped
+        job_runs=last_runs(),
+    )
+
+
+def _filters() -> ReportFilters:
+    def number(name):
+        value = request.args.get(name, type=int)
+        return value if value and value > 0 else None
+
+    def day(name):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    category = request.args.get("category") or None
+    filters = ReportFilters(
+        convention_id=number("convention"),
+        start=day("from"),
+        end=day("to"),
+        group_id=number("group"),
+        category=category if category in CATEGORIES else None,
+        territory_id=number("territory"),
+    )
+    return filters
+
+
+def _choices():
+    conventions = visible_conventions(current_user)
+    groups = db.session.scalars(
+        select(Organisation).where(Organisation.kind == "group").order_by(Organisation.name)
+    ).all()
+    territories = db.session.scalars(select(Territory).order_by(Territory.name)).all()
+    return conventions, groups, territories
+
+
+@bp.route("/reports")
+@role_required(*ANYONE)
+def reports():
+    """The programme's figures, filtered, with breakdowns and the missions behind them."""
+    filters = _filters()
+    report = build_report(current_user, filters, listed=PAGE_MISSIONS)
+    conventions, groups, territories = _choices()
+    return render_template(
+        "conventions/reports.html",
+        report=report,
+        filters=filters,
+        conventions=conventions,
+        groups=groups,
+        territories=territories,
+        categories=CATEGORIES,
+        category_label=category_label,
+        printable=request.args.get("print") == "1",
+    )
+
+
+def report_table(report) -> list[list]:
+    """The report as rows: the same numbers in the CSV, the XLSX and the command line."""
+    header = [
+        "section",
+        "key",
+        "days",
+        "missions",
+        "projects",
+        "jobs_created",
+        "jobs_preserved",
+        "average_rating",
+    ]
+    rows = [header]
+
+    def add(section, key, figures):
+        rows.append(
+            [
+                section,
+                key,
+                figures.days,
+                figures.missions,
+                figures.projects,
+                figures.jobs_created,
+                figures.jobs_preserved,
+                "" if figures.average_rating is None else figures.average_rating,
+            ]
+        )
+
+    add("total", "", report.totals)
+    for name, figures in report.by_group:
+        add("group", name, figures)
+    for code, figures in report.by_category:
+        add("category", code, figures)
+    for month, figures in report.by_month:
+        add("month", month, figures)
+    return rows
+
+
+@bp.route("/reports.csv")
+@role_required(*ANYONE)
+def reports_csv():
+    """The report as CSV."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(
+        report_table(build_report(current_user, _filters(), with_missions=False))
+    )
+    return Response(
+        out.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+    )
+
+
+@bp.route("/reports.xlsx")
+@role_required(*ANYONE)
+def reports_xlsx():
+    """The report as an Excel workbook (figures, then the missions)."""
+    from openpyxl import Workbook
+
+    report = build_report(current_user, _filters())
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Figures"
+    for row in report_table(report):
+        sheet.append(row)
+    missions = book.create_sheet("Missions")
+    missions.append(
+        [
+            "ref",
+            "title",
+            "sme",
+            "group",
+            "category",
+            "days",
+            "rating",
+            "jobs_created",
+            "jobs_preserved",
+        ]
+    )
+    for m in report.missions:
+        missions.append(
+            [
+                m["ref"],
+                m["title"],
+                m["sme"],
+                m["group"],
+                m["category"],
+                m["days"],
+                m["rating"],
+                m["jobs_created"],
+                m["jobs_preserved"],
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="report.xlsx"'},
+    )

@@ -1,0 +1,1 @@
+"""Communes (INSEE code, name, postcodes, coordinates), geocoding and distances."""

@@ -1,0 +1,24 @@
+"""Locale-aware formatting helpers exposed to templates."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+
+def format_days(value: float | None) -> str:
+    """Days as people write them: 3, 2,5 (fr) or 2.5 (en)."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.#")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else "—"
+    app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else "—"
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else "—"
+    app.jinja_env.filters["days"] = format_days
+
+    @app.context_processor
+    def _locale():
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,1 @@
+"""The spreadsheet round trip: import format v1 in, the same format out."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs: their bodies, their records and the one scheduler definition."""

@@ -1,0 +1,51 @@
+"""The record of every job run."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import UTCDateTime
+from marketplace.extensions import db
+
+JOB_STATUSES = ("running", "succeeded", "failed")
+
+
+class JobRun(db.Model):
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in JOB_STATUSES) + ")", name="status"
+        ),
+        Index("ix_job_runs_name_started", "name", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    period_on: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobLock(db.Model):
+    """The scheduler's lock row on SQLite (PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SentAlert(db.Model):
+    """Alerts and reminders already sent, so that each goes out once (unique key)."""
+
+    __tablename__ = "sent_alerts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sent_on: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,65 @@
+"""The one list of scheduled jobs: stable ids, bodies and triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from marketplace.jobs import bodies
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    id: str
+    description: str
+    body: Callable[[date, datetime], dict]  # (today, now) -> counts
+    cron: dict  # APScheduler cron trigger fields (Europe/Paris)
+
+
+JOBS: tuple[JobDefinition, ...] = (
+    JobDefinition(
+        "expire",
+        "Expire needs, offers and proposals whose window has passed",
+        bodies.expire,
+        {"hour": 1, "minute": 0},
+    ),
+    JobDefinition(
+        "log-delivered-days",
+        "Log delivered sessions in the ledger, exactly once",
+        bodies.ledger,
+        {"hour": 2, "minute": 0},
+    ),
+    JobDefinition(
+        "quota-alerts",
+        "Alert at 80 % and 100 % of a convention's or group's days",
+        bodies.quota_alerts,
+        {"hour": 2, "minute": 30},
+    ),
+    JobDefinition(
+        "refresh-proposals",
+        "Run the matcher again on every open need",
+        bodies.refresh,
+        {"hour": 3, "minute": 0},
+    ),
+    JobDefinition(
+        "purge-login-attempts",
+        "Delete failed logins older than the throttling window",
+        bodies.purge,
+        {"hour": 3, "minute": 30},
+    ),
+    JobDefinition(
+        "remind",
+        "Remind sessions tomorrow, sessions to confirm, waiting proposals",
+        bodies.remind,
+        {"hour": 7, "minute": 0},
+    ),
+    JobDefinition(
+        "send-mails",
+        "Digest notifications into mails and send the outbox",
+        bodies.send_mails,
+        {"minute": "*/5"},
+    ),
+)
+
+JOBS_BY_ID = {job.id: job for job in JOBS}

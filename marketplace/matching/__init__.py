@@ -1,0 +1,1 @@
+"""The matcher: pure scoring (text.py, vocabulary.py, scoring.py) and its use (services.py)."""

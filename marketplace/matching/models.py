@@ -1,0 +1,60 @@
+"""Proposal: a pairing the matcher suggests between a need and an offer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import UTCDateTime, utcnow
+from marketplace.extensions import db
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+
+PROPOSAL_STATUSES = (
+    "proposed",
+    "accepted_by_sme",
+    "accepted_by_expert",
+    "agreed",
+    "declined",
+    "expired",
+)
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("need_id", "offer_id", name="uq_proposals_pair"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in PROPOSAL_STATUSES) + ")", name="status"
+        ),
+        Index("ix_proposals_offer_status", "offer_id", "status"),
+        Index("ix_proposals_need_status", "need_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    sme_message: Mapped[str | None] = mapped_column(Text)
+    expert_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    need: Mapped[Need] = relationship()
+    offer: Mapped[Offer] = relationship()

@@ -1,0 +1,243 @@
+"""Running the matcher on the database and keeping Proposal rows up to date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from marketplace.extensions import db
+from marketplace.matching.models import Proposal
+from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+
+
+def need_data(need: Need) -> NeedData:
+    return NeedData(
+        ref=need.ref,
+        title=need.title,
+        description=need.description or "",
+        skills=need.skills or "",
+        category=need.category,
+        days=need.days,
+        lat=need.lat,
+        lon=need.lon,
+        remote_ok=need.is_remote_ok,
+        earliest=need.starts_on,
+        latest=need.ends_on,
+    )
+
+
+def offer_data(offer: Offer) -> OfferData:
+    return OfferData(
+        ref=offer.ref,
+        title=offer.title,
+        description=offer.description or "",
+        skills=offer.skills or "",
+        category=offer.category,
+        days_remaining=offer.days_remaining,
+        lat=offer.lat,
+        lon=offer.lon,
+        max_km=offer.max_km,
+        remote_ok=offer.is_remote_ok,
+        available_from=offer.starts_on,
+        available_until=offer.ends_on,
+    )
+
+
+def open_needs(need_ids: list[int] | None = None) -> list[Need]:
+    query = select(Need).where(Need.status == "open")
+    if need_ids is not None:
+        query = query.where(Need.id.in_(need_ids))
+    return list(db.session.scalars(query.order_by(Need.ref)))
+
+
+def open_offers() -> list[Offer]:
+    query = select(Offer).where(
+        Offer.status == "open", Offer.days_reserved + Offer.days_delivered < Offer.days
+    )
+    return list(db.session.scalars(query.order_by(Offer.ref)))
+
+
+def compute(
+    needs: list[Need],
+    offers: list[Offer],
+    *,
+    top: int = 5,
+    min_score: float = DEFAULT_MIN_SCORE,
+    lang: str = "fr",
+) -> dict[str, list[Match]]:
+    """The matcher's answer for these needs against these offers (nothing stored)."""
+    return match_all(
+        [need_data(n) for n in needs],
+        [offer_data(o) for o in offers],
+        top=top,
+        min_score=min_score,
+        lang=lang,
+    )
+
+
+def store_proposals(
+    needs: list[Need], offers: list[Offer], results: dict[str, list[Match]], now: datetime
+) -> list[Proposal]:
+    """Replace the still-unanswered proposals of these needs by the new results.
+
+    Proposals someone already acted on (accepted, declined, agreed) are kept
+    as they are; a pairing that is no longer proposed disappears.
+    """
+    need_by_ref = {n.ref: n for n in needs}
+    offer_by_ref = {o.ref: o for o in offers}
+    need_ids = [n.id for n in needs]
+    answered = {
+        (p.need_id, p.offer_id)
+        for p in db.session.scalars(
+            select(Proposal).where(Proposal.need_id.in_(need_ids), Proposal.status != "proposed")
+        )
+    }
+    before = {
+        (row[0], row[1])
+        for row in db.session.execute(
+            select(Proposal.need_id, Proposal.offer_id).where(
+                Proposal.need_id.in_(need_ids), Proposal.status == "proposed"
+            )
+        )
+    }
+    db.session.execute(
+        delete(Proposal).where(Proposal.need_id.in_(need_ids), Proposal.status == "proposed")
+    )
+    stored = []
+    for need_ref, matches in results.items():
+        need = need_by_ref[need_ref]
+        for match in matches:
+            offer = offer_by_ref[match.offer_ref]
+            if (need.id, offer.id) in answered:
+                continue
+            proposal = Proposal(
+                need_id=need.id,
+                offer_id=offer.id,
+                score=match.score,
+                rank=match.rank,
+                reasons=match.reasons,
+                status="proposed",
+                created_at=now,
+                updated_at=now,
+            )
+            db.session.add(proposal)
+            stored.append(proposal)
+            if (need.id, offer.id) not in before:
+                _tell_about(need, offer, now)
+    db.session.flush()
+    return stored
+
+
+def _tell_about(need: Need, offer: Offer, now: datetime) -> None:
+    """A new pairing: the SME's managers and the expert hear of it (the bell, then mail)."""
+    from flask_babel import lazy_gettext as _l
+
+    from marketplace.accounts.services import sme_managers
+    from marketplace.notifications.services import notify
+
+    managers = sme_managers(need.organisation_id, active_only=True)
+    notify(
+        [*managers, offer.expert],
+        "new_proposal",
+        str(_l("New proposal: “%(need)s” / “%(offer)s”", need=need.title, offer=offer.title)),
+        "/proposals",
+        now,
+    )
+
+
+def refresh_proposals(
+    now: datetime,
+    *,
+    need_ids: list[int] | None = None,
+    top: int | None = None,
+    min_score: float | None = None,
+) -> dict[str, list[Match]]:
+    """Match open needs (all, or these) against open offers and store the proposals.
+
+    Without explicit values, `top` and `min_score` come from the configuration
+    (MATCH_TOP, MATCH_MIN_SCORE).
+    """
+    from flask import current_app
+
+    top = top if top is not None else current_app.config.get("MATCH_TOP", 5)
+    if min_score is None:
+        min_score = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
+    needs = open_needs(need_ids)
+    offers = open_offers()
+    results = compute(needs, offers, top=top, min_score=min_score)
+    store_proposals(needs, offers, results, now)
+    return results
+
+
+def after_need_change(need: Need, now: datetime) -> None:
+    """A need was published or edited: its proposals are computed again."""
+    if need.status == "open":
+        refresh_proposals(now, need_ids=[need.id])
+    else:
+        db.session.execute(
+            delete(Proposal).where(Proposal.need_id == need.id, Proposal.status == "proposed")
+        )
+
+
+def after_offer_change(offer: Offer, now: datetime) -> None:
+    """An offer was published, edited or withdrawn: every open need is matched again."""
+    if offer.status != "open":
+        db.session.execute(
+            delete(Proposal).where(Proposal.offer_id == offer.id, Proposal.status == "proposed")
+        )
+    refresh_proposals(now)
+
+
+def visible_proposals(user, need_query, offer_query):
+    """Proposals whose need or offer the user may see, as the role allows."""
+    from marketplace.accounts.roles import Role
+
+    query = (
+        select(Proposal)
+        .join(Need, Need.id == Proposal.need_id)
+        .join(Offer, Offer.id == Proposal.offer_id)
+    )
+    need_ids = need_query.with_only_columns(Need.id)
+    offer_ids = offer_query.with_only_columns(Offer.id)
+    if user.role in (Role.VOLUNTEER, Role.GROUP_REFERENT):
+        query = query.where(Proposal.offer_id.in_(offer_ids))
+    else:
+        query = query.where(Proposal.need_id.in_(need_ids))
+    # Declined and stale (expired) proposals are no longer shown.
+    query = query.where(Proposal.status.not_in(("declined", "expired")))
+    return query.order_by(Need.ref, Proposal.rank)
+
+
+def plan_assignment(convention=None, quota_days: float | None = None):
+    """The greedy global assignment for a convention (its SMEs, its partner groups, its
+    quota) or, without one, for every open need and offer.
+
+    Returns (pairings, needs by ref, offers by ref, quota used for the plan).
+    """
+    from marketplace.accounts.models import Organisation
+    from marketplace.matching.assignment import assign_greedy
+
+    needs = open_needs()
+    offers = open_offers()
+    if convention is not None:
+        territory_smes = set(
+            db.session.scalars(
+                select(Organisation.id).where(Organisation.territory_id == convention.territory_id)
+            )
+        )
+        partners = {p.organisation_id for p in convention.partners}
+        needs = [n for n in needs if n.organisation_id in territory_smes]
+        offers = [o for o in offers if o.organisation_id in partners]
+        if quota_days is None:
+            quota_days = convention.skill_days_quota
+    results = compute(needs, offers, top=5)
+    pairings = assign_greedy(
+        results,
+        {n.ref: n.days for n in needs},
+        {o.ref: o.days_remaining for o in offers},
+        quota_days,
+    )
+    return pairings, {n.ref: n for n in needs}, {o.ref: o for o in offers}, quota_days

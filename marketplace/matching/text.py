@@ -1,0 +1,72 @@
+"""Normalising what people write: case, accents, punctuation, stop words, plurals (pure)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+# French and English words that carry no expertise. Kept short on purpose:
+# 'plan', 'audit', 'formation' are not stop words, they are ambiguous, and the
+# vocabulary only uses them inside longer terms.
+STOP_WORDS = frozenset(
+    """
+    a au aux avec ce ces cet cette chez comme d dans de des du elle en est et etre il ils
+    j je l la le les leur leurs lui m ma mais me meme mes moi mon n ne nos notre nous on ou
+    par pas plus pour qu que qui s sa se ses si son sont sur t ta te tes toi ton tu un une
+    vos votre vous y ici tres aussi avons avez ont sommes sera fait faire faut peut tout tous
+    toute toutes entre sans sous vers deja bien
+    an and are as at be been but by can could do does for from had has have how i if in into
+    is its me my no not of on or our ours so than that the their them then there these
+    they this those to too us was we were what when where which while who will with would
+    you your yours am any all also about after before just only over such very
+    """.split()
+)
+
+
+def _accent_table() -> dict[int, str]:
+    """Latin letters with accents -> their base letters, derived from Unicode (NFKD)."""
+    table = {ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae", ord("ß"): "ss"}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        if base != char and base.isascii():
+            table[code] = base.lower()
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
+def fold(text: str | None) -> str:
+    """Lower case, accents removed (NFKD), every non-alphanumeric run as one space."""
+    if not text:
+        return ""
+    plain = text.lower().translate(_ACCENTS)
+    if not plain.isascii():
+        # Rare characters (other scripts, ligatures): the general Unicode way.
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPLIT.sub(" ", plain).strip()
+
+
+def stem(token: str) -> str:
+    """A light plural strip shared by both languages: 'contrats' -> 'contrat'."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    if len(token) > 4 and token.endswith("x") and token.endswith(("aux", "eux")):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str | None) -> list[str]:
+    """Folded, stemmed tokens without stop words, in reading order."""
+    return [stem(t) for t in fold(text).split() if t not in STOP_WORDS]
+
+
+def normalise(text: str | None) -> str:
+    """The tokens joined by spaces: what fuzzy comparisons work on."""
+    return " ".join(tokens(text))

@@ -1,0 +1,91 @@
+"""Proposals pages: the list per role, and the coordinator's recompute action."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts.permissions import role_required
+from marketplace.extensions import db
+from marketplace.listing_views import now
+from marketplace.matching.models import Proposal
+from marketplace.matching.scoring import explain
+from marketplace.matching.services import refresh_proposals, visible_proposals
+from marketplace.matching.vocabulary import default_vocabulary
+from marketplace.needs.models import Need
+from marketplace.needs.services import visible_needs
+from marketplace.offers.models import Offer
+from marketplace.offers.services import visible_offers
+
+bp = Blueprint("matching", __name__, url_prefix="/proposals")
+ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+LOAD = (
+    joinedload(Proposal.need).joinedload(Need.organisation),
+    joinedload(Proposal.offer).joinedload(Offer.expert),
+    joinedload(Proposal.offer).joinedload(Offer.organisation),
+)
+
+
+@bp.app_template_filter("explain")
+def explain_filter(reasons: dict) -> str:
+    """A proposal's reasons in words, in the language of the page."""
+    return explain(reasons, default_vocabulary(), str(get_locale()))
+
+
+def proposals_for(user, extra=None) -> list[Proposal]:
+    query = visible_proposals(user, visible_needs(user), visible_offers(user))
+    if extra is not None:
+        query = query.where(extra)
+    return list(db.session.scalars(query.options(*LOAD).limit(500)).unique())
+
+
+@bp.route("")
+@role_required(*ANYONE)
+def list_proposals():
+    """The pairings the matcher proposes, for what the user may see."""
+    return render_template(
+        "matching/list.html",
+        proposals=proposals_for(current_user),
+        can_refresh=current_user.role in ("coordinator", "admin"),
+    )
+
+
+@bp.route("/refresh", methods=["POST"])
+@role_required("coordinator", "admin")
+def refresh():
+    """Run the matcher now on every open need and open offer."""
+    results = refresh_proposals(now())
+    db.session.commit()
+    count = sum(len(matches) for matches in results.values())
+    flash(_("Matching done: %(count)d proposals.", count=count), "success")
+    return redirect(url_for("matching.list_proposals"))
+
+
+@bp.route("/assignment")
+@role_required("coordinator", "admin")
+def assignment():
+    """A global plan for each of the user's conventions: best fits first, within quota."""
+    from marketplace.conventions.services import conventions_for
+    from marketplace.matching.assignment import total_score
+    from marketplace.matching.services import plan_assignment
+
+    plans = []
+    for convention in conventions_for(current_user):
+        if convention.status != "active":
+            continue
+        pairings, needs, offers, quota = plan_assignment(convention)
+        plans.append(
+            {
+                "convention": convention,
+                "quota": quota,
+                "needs": needs,
+                "offers": offers,
+                "pairings": pairings,
+                "days": sum(p.days for p in pairings),
+                "total": total_score(pairings),
+            }
+        )
+    return render_template("matching/assignment.html", plans=plans)

@@ -1,0 +1,1 @@
+"""Missions: from an accepted proposal to days delivered, approved by the coordinator."""

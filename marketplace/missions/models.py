@@ -1,0 +1,163 @@
+"""Mission, its sessions and its audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.conventions.models import Convention
+from marketplace.db import UTCDateTime, utcnow
+from marketplace.extensions import db
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+
+MISSION_STATUSES = (
+    "agreed",
+    "approved",
+    "in_progress",
+    "delivered",
+    "closed",
+    "refused",
+    "cancelled",
+)
+SESSION_STATUSES = ("planned", "delivered", "not_held", "confirmed", "disputed", "cancelled")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Mission(db.Model):
+    __tablename__ = "missions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(MISSION_STATUSES)})", name="status"),
+        CheckConstraint("days > 0 AND days * 2 = CAST(days * 2 AS INTEGER)", name="days_half"),
+        CheckConstraint(
+            "approved_days >= 0 AND override_days >= 0 AND days_logged >= 0", name="days_positive"
+        ),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        CheckConstraint("jobs_created IS NULL OR jobs_created >= 0", name="jobs_created_positive"),
+        CheckConstraint(
+            "jobs_preserved IS NULL OR jobs_preserved >= 0", name="jobs_preserved_positive"
+        ),
+        CheckConstraint("starts_on <= ends_on", name="window_order"),
+        Index("ix_missions_status", "status"),
+        Index("ix_missions_convention_status", "convention_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    days: Mapped[float] = mapped_column(Float)
+    approved_days: Mapped[float] = mapped_column(Float, default=0.0)
+    override_days: Mapped[float] = mapped_column(Float, default=0.0)  # beyond the quota
+    override_group_days: Mapped[float] = mapped_column(Float, default=0.0)  # beyond commitment
+    days_logged: Mapped[float] = mapped_column(Float, default=0.0)  # moved to the ledger
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="agreed")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    jobs_created: Mapped[int | None] = mapped_column(Integer)
+    jobs_preserved: Mapped[int | None] = mapped_column(Integer)
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    volunteer_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    need: Mapped[Need] = relationship()
+    offer: Mapped[Offer] = relationship()
+    convention: Mapped[Convention | None] = relationship()
+    group: Mapped[Organisation] = relationship()
+    sessions: Mapped[list[MissionSession]] = relationship(
+        back_populates="mission", order_by="MissionSession.held_on"
+    )
+    events: Mapped[list[MissionEvent]] = relationship(
+        back_populates="mission", order_by="MissionEvent.id"
+    )
+
+    @property
+    def planned_days(self) -> float:
+        return sum(s.days for s in self.sessions if s.status not in ("cancelled", "not_held"))
+
+    @property
+    def confirmed_days(self) -> float:
+        return sum(s.days for s in self.sessions if s.status == "confirmed")
+
+
+class MissionSession(db.Model):
+    __tablename__ = "mission_sessions"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(SESSION_STATUSES)})", name="status"),
+        CheckConstraint("days IN (0.5, 1)", name="half_or_full_day"),
+        Index("ix_mission_sessions_mission_date", "mission_id", "held_on"),
+        Index("ix_mission_sessions_due", "is_logged", "status", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    held_on: Mapped[date] = mapped_column(Date)
+    days: Mapped[float] = mapped_column(Float)
+    is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    place: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set in the same transaction as the session's ledger entry, so later runs of
+    # log-delivered-days only look at sessions not logged yet (indexed).
+    is_logged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    mission: Mapped[Mission] = relationship(back_populates="sessions")
+
+
+class MissionEvent(db.Model):
+    """The audit trail: who did what to a mission, when, from which state to which, why."""
+
+    __tablename__ = "mission_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(
+        ForeignKey("missions.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str | None] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    mission: Mapped[Mission] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class SubmittedForm(db.Model):
+    """One-time keys of submitted forms: a form sent twice is refused the second time."""
+
+    __tablename__ = "submitted_forms"
+    __table_args__ = (UniqueConstraint("key", name="uq_submitted_forms_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

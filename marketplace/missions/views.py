@@ -1,0 +1,243 @@
+"""Mission pages: the list per role, one mission with its sessions, timeline and actions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts.permissions import role_required
+from marketplace.errors import NotFound
+from marketplace.extensions import db
+from marketplace.listing_views import now
+from marketplace.matching.models import Proposal
+from marketplace.missions import services
+from marketplace.missions.models import Mission
+from marketplace.missions.services import BadSession
+from marketplace.missions.states import TRANSITIONS, allowed
+from marketplace.needs.models import Need
+from marketplace.needs.services import visible_needs
+from marketplace.offers.models import Offer
+from marketplace.offers.services import visible_offers
+
+bp = Blueprint("missions", __name__, url_prefix="/missions")
+ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+
+
+def _text(name: str, required: bool = False, limit: int = 2000) -> str | None:
+    value = (request.form.get(name) or "").strip()
+    if len(value) > limit:
+        raise BadSession(_("Text too long (at most %(max)s characters).", max=limit))
+    if required and not value:
+        raise BadSession(_("This field is required: %(field)s.", field=name))
+    return value or None
+
+
+def _date(name: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        raise BadSession(_("Give a date (YYYY-MM-DD).")) from None
+
+
+def _number(name: str, kind=float, low=None, high=None):
+    raw = (request.form.get(name) or "").strip().replace(",", ".")
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise BadSession(_("%(field)s: a number is expected.", field=name)) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise BadSession(
+            _("%(field)s: between %(low)s and %(high)s.", field=name, low=low, high=high)
+        )
+    return value
+
+
+def _claim() -> None:
+    services.claim_form(request.form.get("form_key"), current_user, now())
+
+
+@bp.app_context_processor
+def _form_key():
+    # A fresh one-time key for each form rendered (double submits are refused).
+    return {"new_form_key": lambda: secrets.token_urlsafe(24)}
+
+
+@bp.route("")
+@role_required(*ANYONE)
+def list_missions():
+    """The missions the user takes part in (all of their conventions for coordinators)."""
+    missions = (
+        db.session.scalars(
+            services.visible_missions(current_user)
+            .options(
+                joinedload(Mission.need).joinedload(Need.organisation),
+                joinedload(Mission.offer).joinedload(Offer.expert),
+            )
+            .order_by(Mission.created_at.desc())
+            .limit(500)
+        )
+        .unique()
+        .all()
+    )
+    return render_template(
+        "missions/list.html",
+        missions=missions,
+        can_pair=current_user.role in ("coordinator", "admin"),
+    )
+
+
+@bp.route("/<int:mission_id>")
+@role_required(*ANYONE)
+def show_mission(mission_id: int):
+    """One mission: sessions, timeline, and the actions open to the user."""
+    mission = services.get_visible_mission(current_user, mission_id)
+    caps = services.capacities(current_user, mission)
+    actions = [a for a in TRANSITIONS if a != "start" and allowed(a, mission.status, caps)]
+    return render_template(
+        "missions/detail.html", mission=mission, caps=caps, actions=actions, today=date.today()
+    )
+
+
+ACTIONS = {
+    "approve": lambda m: services.approve(current_user, m, now(), _text("override_reason")),
+    "refuse": lambda m: services.refuse(current_user, m, _text("reason", required=True), now()),
+    "cancel": lambda m: services.cancel(current_user, m, _text("reason"), now()),
+    "deliver": lambda m: services.mark_delivered(current_user, m, now()),
+    "close": lambda m: services.close(current_user, m, now()),
+    "extend": lambda m: services.extend(
+        current_user, m, _number("days", float, 0.5, 60), _text("reason"), now()
+    ),
+    "plan": lambda m: services.plan_session(
+        current_user,
+        m,
+        _date("held_on"),
+        _number("days", float, 0.5, 1),
+        request.form.get("is_remote") == "y",
+        _text("place", limit=200),
+        date.today(),
+        now(),
+    ),
+    "outcome": lambda m: services.record_outcome(
+        current_user,
+        m,
+        _number("rating", int, 1, 5),
+        _text("comment"),
+        _number("jobs_created", int, 0, 10000),
+        _number("jobs_preserved", int, 0, 10000),
+        _date("outcome_on"),
+        now(),
+    ),
+    "note": lambda m: services.leave_note(
+        current_user, m, _text("note", required=True, limit=4000), now()
+    ),
+}
+SESSION_ACTIONS = {
+    "move": lambda m, s: services.move_session(
+        current_user, m, s, _date("held_on"), _number("days", float, 0.5, 1), date.today(), now()
+    ),
+    "cancel": lambda m, s: services.cancel_session(current_user, m, s, date.today(), now()),
+    "held": lambda m, s: services.declare_session(current_user, m, s, True, date.today(), now()),
+    "not_held": lambda m, s: services.declare_session(
+        current_user, m, s, False, date.today(), now()
+    ),
+    "confirm": lambda m, s: services.confirm_session(current_user, m, s, True, None, now()),
+    "dispute": lambda m, s: services.confirm_session(
+        current_user, m, s, False, _text("reason", required=True), now()
+    ),
+    "settle_held": lambda m, s: services.resolve_dispute(
+        current_user, m, s, True, _text("reason"), now()
+    ),
+    "settle_not_held": lambda m, s: services.resolve_dispute(
+        current_user, m, s, False, _text("reason"), now()
+    ),
+}
+
+
+@bp.route("/<int:mission_id>/<action>", methods=["POST"])
+@role_required(*ANYONE)
+def act(mission_id: int, action: str):
+    """Any change to a mission: the service checks who may do what from which state."""
+    handler = ACTIONS.get(action)
+    if handler is None:
+        abort(404)
+    mission = services.get_visible_mission(current_user, mission_id)
+    _claim()
+    handler(mission)
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("missions.show_mission", mission_id=mission.id))
+
+
+@bp.route("/<int:mission_id>/sessions/<int:session_id>/<action>", methods=["POST"])
+@role_required(*ANYONE)
+def act_session(mission_id: int, session_id: int, action: str):
+    """Move, cancel, declare, confirm or dispute one session."""
+    handler = SESSION_ACTIONS.get(action)
+    if handler is None:
+        abort(404)
+    mission = services.get_visible_mission(current_user, mission_id)
+    _claim()
+    handler(mission, session_id)
+    db.session.commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("missions.show_mission", mission_id=mission.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("coordinator", "admin")
+def pair():
+    """A coordinator pairs an open need with an open offer by hand."""
+    needs = db.session.scalars(
+        visible_needs(current_user).where(Need.status == "open").order_by(Need.ref)
+    ).all()
+    offers = db.session.scalars(
+        visible_offers(current_user).where(Offer.status == "open").order_by(Offer.ref)
+    ).all()
+    if request.method == "POST":
+        _claim()
+        need = next((n for n in needs if str(n.id) == request.form.get("need_id")), None)
+        offer = next((o for o in offers if str(o.id) == request.form.get("offer_id")), None)
+        if need is None or offer is None:
+            raise BadSession(_("Choose an open need and an open offer."))
+        mission = services.pair_by_hand(current_user, need, offer, now())
+        db.session.commit()
+        return redirect(url_for("missions.show_mission", mission_id=mission.id))
+    return render_template("missions/pair.html", needs=needs, offers=offers)
+
+
+answer_bp = Blueprint("answers", __name__)
+
+
+@answer_bp.route("/proposals/<int:proposal_id>/answer", methods=["POST"])
+@role_required("sme_manager", "volunteer", "group_referent")
+def answer(proposal_id: int):
+    """Accept or decline a proposal, with an optional message."""
+    proposal = db.session.scalar(select(Proposal).where(Proposal.id == proposal_id))
+    if proposal is None:
+        raise NotFound(_("This proposal does not exist, or you cannot see it."))
+    _claim()
+    choice = request.form.get("answer")
+    if choice not in ("accept", "decline"):
+        raise BadSession(_("Accept or decline."))
+    mission = services.answer_proposal(
+        current_user, proposal, choice == "accept", _text("message"), now()
+    )
+    db.session.commit()
+    if mission is not None:
+        flash(
+            _(
+                "Both sides agreed: mission %(ref)s is created and waits for the "
+                "coordinator's approval.",
+                ref=mission.ref,
+            ),
+            "success",
+        )
+        return redirect(url_for("missions.show_mission", mission_id=mission.id))
+    flash(_("Your answer is recorded."), "success")
+    return redirect(url_for("matching.list_proposals"))

@@ -1,0 +1,46 @@
+"""Imports every model module so the metadata is complete (Alembic, tests)."""
+
+from marketplace.accounts.models import Invitation, LoginAttempt, Organisation, User
+from marketplace.conventions.models import (
+    Convention,
+    ConventionGroup,
+    LedgerEntry,
+    Territory,
+    convention_coordinators,
+)
+from marketplace.geo.models import Commune
+from marketplace.imports.models import ImportBatch
+from marketplace.jobs.models import JobLock, JobRun, SentAlert
+from marketplace.matching.models import Proposal
+from marketplace.missions.models import Mission, MissionEvent, MissionSession, SubmittedForm
+from marketplace.needs.models import Need
+from marketplace.notifications.models import Notification, OutboxMail
+from marketplace.offers.models import Offer
+from marketplace.skills import SkillTag
+
+__all__ = [
+    "JobLock",
+    "LedgerEntry",
+    "SentAlert",
+    "Notification",
+    "OutboxMail",
+    "Mission",
+    "MissionEvent",
+    "MissionSession",
+    "SubmittedForm",
+    "Proposal",
+    "ImportBatch",
+    "Commune",
+    "Need",
+    "Offer",
+    "SkillTag",
+    "Convention",
+    "ConventionGroup",
+    "Invitation",
+    "JobRun",
+    "LoginAttempt",
+    "Organisation",
+    "Territory",
+    "User",
+    "convention_coordinators",
+]

@@ -1,0 +1,1 @@
+"""Needs: what an SME asks for."""

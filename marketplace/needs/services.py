@@ -1,0 +1,95 @@
+"""Need rules: who sees and edits which need, saving, lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, false, select, true
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.roles import Role
+from marketplace.conventions.services import coordinator_territory_ids
+from marketplace.errors import NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.listings_services import (
+    ensure_editable,
+    finish_save,
+    transition,
+)
+from marketplace.matching.services import after_need_change
+from marketplace.needs.models import Need
+
+NEED_FIELDS = (
+    "title",
+    "description",
+    "skills",
+    "category",
+    "days",
+    "starts_on",
+    "ends_on",
+    "postcode",
+    "commune",
+    "lat",
+    "lon",
+    "is_remote_ok",
+)
+
+
+def visible_needs(user: User) -> Select:
+    """The needs this user may see, joined to their SME."""
+    query = select(Need).join(Organisation, Organisation.id == Need.organisation_id)
+    if user.role == Role.ADMIN:
+        condition = true()
+    elif user.role == Role.COORDINATOR:
+        condition = Organisation.territory_id.in_(coordinator_territory_ids(user))
+    elif user.role == Role.SME_MANAGER:
+        condition = Need.organisation_id == user.organisation_id
+    elif user.role == Role.VOLUNTEER:
+        condition = Need.status == "open"
+    else:
+        condition = false()
+    return query.where(condition)
+
+
+def get_visible_need(user: User, need_id: int) -> Need:
+    need = db.session.scalar(visible_needs(user).where(Need.id == need_id))
+    if need is None:
+        raise NotFound(_l("This need does not exist, or you cannot see it."))
+    return need
+
+
+def can_edit_need(user: User, need: Need) -> bool:
+    return user.role == Role.SME_MANAGER and need.organisation_id == user.organisation_id
+
+
+def save_need(user: User, need: Need | None, fields: dict, now: datetime) -> Need:
+    """Create (as a draft) or update a need of the user's own SME."""
+    if need is None:
+        if user.role != Role.SME_MANAGER or user.organisation_id is None:
+            raise NotAllowed(_l("Only an SME manager can post a need for their company."))
+        need = Need(
+            organisation_id=user.organisation_id,
+            created_by_id=user.id,
+            status="draft",
+            ref=f"new-{user.id}-{now.timestamp()}",
+            created_at=now,
+        )
+        db.session.add(need)
+    else:
+        if not can_edit_need(user, need):
+            raise NotAllowed(_l("You cannot edit this need."))
+        ensure_editable(need)
+    for name in NEED_FIELDS:
+        setattr(need, name, fields[name])
+    finish_save(need, "N", now)
+    after_need_change(need, now)
+    return need
+
+
+def act_on_need(user: User, need: Need, action: str, now: datetime) -> None:
+    """Publish, close, cancel or reopen a need of the user's own SME."""
+    if not can_edit_need(user, need):
+        raise NotAllowed(_l("You cannot change this need."))
+    transition(need, action, now)
+    after_need_change(need, now)

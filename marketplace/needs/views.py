@@ -1,0 +1,123 @@
+"""Needs pages: list, detail, create, edit, lifecycle, CSV export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts.permissions import role_required
+from marketplace.extensions import db
+from marketplace.imports.export import needs_csv
+from marketplace.listing_forms import ListingForm
+from marketplace.listing_views import export_response, list_page, now, place_fields
+from marketplace.listings_services import (
+    ACTION_LABELS,
+    TRANSITIONS,
+    allowed_actions,
+    ensure_editable,
+)
+from marketplace.matching.models import Proposal
+from marketplace.matching.views import proposals_for
+from marketplace.needs.models import NEED_STATUSES, Need
+from marketplace.needs.services import (
+    act_on_need,
+    can_edit_need,
+    get_visible_need,
+    save_need,
+    visible_needs,
+)
+from marketplace.skills import skill_suggestions
+
+bp = Blueprint("needs", __name__, url_prefix="/needs")
+READERS = ("sme_manager", "volunteer", "coordinator", "admin")
+LOAD = (joinedload(Need.organisation),)
+
+
+@bp.route("")
+@role_required(*READERS)
+def list_needs():
+    """The needs the user may see, filtered, sorted and paginated."""
+    form, records, pagination = list_page(Need, NEED_STATUSES, visible_needs(current_user), LOAD)
+    return render_template(
+        "needs/list.html",
+        form=form,
+        needs=records,
+        pagination=pagination,
+        can_create=current_user.role == "sme_manager",
+    )
+
+
+@bp.route("/export.csv")
+@role_required(*READERS)
+def export_needs():
+    """The filtered list as CSV in import format v1."""
+    return export_response(
+        Need, NEED_STATUSES, visible_needs(current_user), LOAD, needs_csv, "needs.csv"
+    )
+
+
+@bp.route("/<int:need_id>")
+@role_required(*READERS)
+def show_need(need_id: int):
+    """One need, with the actions the user may take."""
+    need = get_visible_need(current_user, need_id)
+    editable = can_edit_need(current_user, need)
+    actions = allowed_actions(need.status, NEED_STATUSES) if editable else []
+    return render_template(
+        "needs/detail.html",
+        proposals=proposals_for(current_user, Proposal.need_id == need.id),
+        need=need,
+        editable=editable,
+        actions=actions,
+        action_labels=ACTION_LABELS,
+    )
+
+
+def _form_page(need: Need | None):
+    form = ListingForm(obj=need, today=now().date())
+    if request.method == "GET" and need is not None:
+        form.days.data = f"{need.days:g}"
+    if form.validate_on_submit():
+        fields = place_fields(form)
+        if fields is not None:
+            need = save_need(current_user, need, fields, now())
+            db.session.commit()
+            flash(_("Need %(ref)s saved.", ref=need.ref), "success")
+            return redirect(url_for("needs.show_need", need_id=need.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "needs/form.html", form=form, need=need, suggestions=skill_suggestions()
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("sme_manager")
+def new_need():
+    """Post a new need for one's SME (saved as a draft)."""
+    return _form_page(None)
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@role_required("sme_manager")
+def edit_need(need_id: int):
+    """Edit a draft or open need of one's SME."""
+    need = get_visible_need(current_user, need_id)
+    if not can_edit_need(current_user, need):
+        abort(403)
+    ensure_editable(need)
+    return _form_page(need)
+
+
+@bp.route("/<int:need_id>/<action>", methods=["POST"])
+@role_required("sme_manager")
+def act_need(need_id: int, action: str):
+    """Publish, close, cancel or reopen a need."""
+    if action not in TRANSITIONS:
+        abort(404)
+    need = get_visible_need(current_user, need_id)
+    act_on_need(current_user, need, action, now())
+    db.session.commit()
+    flash(_("Need %(ref)s: %(status)s.", ref=need.ref, status=need.status_label), "success")
+    return redirect(url_for("needs.show_need", need_id=need.id))

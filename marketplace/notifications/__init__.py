@@ -1,0 +1,1 @@
+"""In-app notifications (the bell) and the e-mail outbox they are digested into."""

@@ -1,0 +1,102 @@
+"""Creating notifications, counting unread ones, digesting them into mails."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification, OutboxMail
+
+# Events for one person closer together than this become one mail.
+DIGEST_WINDOW = timedelta(minutes=5)
+
+
+def notify(
+    users: Iterable[User | None], kind: str, message: str, link: str | None, now: datetime
+) -> None:
+    """One in-app notification for each user (duplicates and None ignored)."""
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        db.session.add(
+            Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=now)
+        )
+
+
+def unread_count(user: User) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User, now: datetime) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+
+
+def digest_mails(now: datetime, window: timedelta = DIGEST_WINDOW) -> int:
+    """Write one outbox mail per person for their notifications not mailed yet.
+
+    A person's notifications wait until the newest is `window` old, so a burst
+    of events (a proposal accepted, then approved, then a session planned)
+    becomes one mail. Returns how many mails were written.
+    """
+    pending = db.session.scalars(
+        select(Notification)
+        .where(Notification.mailed_at.is_(None))
+        .order_by(Notification.user_id, Notification.id)
+    ).all()
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for item in pending:
+        by_user[item.user_id].append(item)
+    written = 0
+    for user_id, items in by_user.items():
+        if max(i.created_at for i in items) > now - window:
+            continue  # still in a burst: wait for it to end
+        user = db.session.get(User, user_id)
+        lines = [f"- {i.message}" for i in items]
+        subject = (
+            items[0].message
+            if len(items) == 1
+            else f"{len(items)} nouveautés sur la place de marché des jours de compétences"
+        )
+        db.session.add(
+            OutboxMail(
+                user_id=user_id,
+                to_address=user.email,
+                subject=subject[:200],
+                body="Bonjour,\n\n" + "\n".join(lines) + "\n",
+                created_at=now,
+            )
+        )
+        for item in items:
+            item.mailed_at = now
+        written += 1
+    db.session.flush()
+    return written

@@ -1,0 +1,1 @@
+"""Offers: expert days a group lends."""

@@ -1,0 +1,134 @@
+"""Offer rules: who sees and edits which offer, saving, lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, false, select, true
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.roles import Role
+from marketplace.conventions.services import organisation_scope
+from marketplace.errors import NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.listings_services import (
+    ensure_editable,
+    finish_save,
+    transition,
+)
+from marketplace.matching.services import after_offer_change
+from marketplace.offers.models import Offer
+
+OFFER_FIELDS = (
+    "title",
+    "description",
+    "skills",
+    "category",
+    "days",
+    "starts_on",
+    "ends_on",
+    "postcode",
+    "commune",
+    "lat",
+    "lon",
+    "is_remote_ok",
+    "max_km",
+)
+
+
+def visible_offers(user: User) -> Select:
+    """The offers this user may see, joined to their group."""
+    query = select(Offer).join(Organisation, Organisation.id == Offer.organisation_id)
+    if user.role == Role.ADMIN:
+        condition = true()
+    elif user.role == Role.COORDINATOR:
+        condition = organisation_scope(user)
+    elif user.role == Role.GROUP_REFERENT:
+        condition = Offer.organisation_id == user.organisation_id
+    elif user.role == Role.VOLUNTEER:
+        condition = Offer.expert_id == user.id
+    elif user.role == Role.SME_MANAGER:
+        condition = Offer.status == "open"
+    else:
+        condition = false()
+    return query.where(condition)
+
+
+def get_visible_offer(user: User, offer_id: int) -> Offer:
+    offer = db.session.scalar(visible_offers(user).where(Offer.id == offer_id))
+    if offer is None:
+        raise NotFound(_l("This offer does not exist, or you cannot see it."))
+    return offer
+
+
+def can_edit_offer(user: User, offer: Offer) -> bool:
+    if user.role == Role.VOLUNTEER:
+        return offer.expert_id == user.id
+    if user.role == Role.GROUP_REFERENT:
+        return offer.organisation_id == user.organisation_id
+    return False
+
+
+def experts_for(user: User) -> list[User]:
+    """Whom this user may post offers for: themselves, or their group's experts."""
+    if user.role == Role.VOLUNTEER:
+        return [user]
+    if user.role == Role.GROUP_REFERENT:
+        return list(
+            db.session.scalars(
+                select(User)
+                .where(
+                    User.organisation_id == user.organisation_id,
+                    User.role.in_((Role.VOLUNTEER, Role.GROUP_REFERENT)),
+                )
+                .order_by(User.name)
+            )
+        )
+    return []
+
+
+def save_offer(
+    user: User, offer: Offer | None, expert_id: int, fields: dict, now: datetime
+) -> Offer:
+    """Create (as a draft) or update an offer of the user or of their group's expert."""
+    allowed = {expert.id for expert in experts_for(user)}
+    if expert_id not in allowed:
+        raise NotAllowed(_l("You cannot post offers for this expert."))
+    if offer is None:
+        offer = Offer(
+            organisation_id=user.organisation_id,
+            status="draft",
+            created_at=now,
+            ref=f"new-{user.id}-{now.timestamp()}",
+            days_reserved=0.0,
+            days_delivered=0.0,
+        )
+        db.session.add(offer)
+    else:
+        if not can_edit_offer(user, offer):
+            raise NotAllowed(_l("You cannot edit this offer."))
+        ensure_editable(offer)
+        committed = (offer.days_reserved or 0) + (offer.days_delivered or 0)
+        if fields["days"] < committed:
+            raise NotAllowed(
+                _l(
+                    "%(days)s days are already reserved or delivered: the capacity "
+                    "cannot go below that.",
+                    days=f"{committed:g}",
+                )
+            )
+    offer.expert_id = expert_id
+    for name in OFFER_FIELDS:
+        setattr(offer, name, fields[name])
+    finish_save(offer, "O", now)
+    after_offer_change(offer, now)
+    return offer
+
+
+def act_on_offer(user: User, offer: Offer, action: str, now: datetime) -> None:
+    """Publish, close, cancel or reopen an offer."""
+    if not can_edit_offer(user, offer):
+        raise NotAllowed(_l("You cannot change this offer."))
+    transition(offer, action, now)
+    after_offer_change(offer, now)

@@ -1,0 +1,172 @@
+"""Approved missions with sessions in every state, to feed the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.conventions.models import Convention, ConventionGroup
+from marketplace.extensions import db
+from marketplace.missions.models import Mission, MissionSession
+from marketplace.missions.services import approve
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+
+
+def mission_with_sessions(
+    app, world, sessions: list[tuple[date, float, str]], need_index: int = 0
+) -> int:
+    """An approved mission on the world's need, with sessions (date, days, status) as given."""
+    with app.app_context():
+        need = db.session.get(Need, world.need_ids[need_index])
+        offer = db.session.get(Offer, world.offer_id)
+        days = sum(d for _, d, _ in sessions) or 1
+        mission = Mission(
+            ref=f"M-L{need.id}",
+            need_id=need.id,
+            offer_id=offer.id,
+            convention_id=world.convention_id,
+            group_id=offer.organisation_id,
+            days=days,
+            starts_on=min(s[0] for s in sessions),
+            ends_on=max(s[0] for s in sessions),
+            status="agreed",
+            approved_days=0,
+            override_days=0,
+            override_group_days=0,
+            days_logged=0,
+        )
+        db.session.add(mission)
+        db.session.flush()
+        approve(db.session.get(User, world.people["coordinator"].id), mission, datetime.now(UTC))
+        db.session.add_all(
+            MissionSession(mission_id=mission.id, held_on=on, days=d, status=status)
+            for on, d, status in sessions
+        )
+        db.session.commit()
+        return mission.id
+
+
+_calls = [0]
+
+
+def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> None:
+    """`count` confirmed half-day sessions spread over approved missions (bulk insert)."""
+
+    _calls[0] += 1
+    tag = _calls[0]  # refs stay unique when this is called several times
+    with app.app_context():
+        offer = db.session.get(Offer, world.offer_id)
+        convention = db.session.get(Convention, world.convention_id)
+        template = db.session.get(Need, world.need_ids[0])
+        missions = -(-count // per_mission)
+        days_total = count * 0.5
+        needs = [
+            {
+                "ref": f"N-M{tag}-{i}",
+                "organisation_id": template.organisation_id,
+                "title": "x",
+                "days": per_mission * 0.5,
+                "postcode": "54200",
+                "commune": "Toul",
+                "starts_on": on,
+                "ends_on": on,
+                "status": "matched",
+                "is_remote_ok": False,
+                "description": "",
+                "skills": "",
+                "search_text": "",
+                "commune_key": "toul",
+                "created_at": datetime.now(UTC),
+                "updated_at": datetime.now(UTC),
+            }
+            for i in range(missions)
+        ]
+        db.session.execute(Need.__table__.insert(), needs)
+        need_ids = db.session.scalars(
+            select(Need.id).where(Need.ref.like(f"N-M{tag}-%")).order_by(Need.id)
+        ).all()
+        # One offer per mission: an offer holds at most 60 days.
+        now = datetime.now(UTC)
+        db.session.execute(
+            Offer.__table__.insert(),
+            [
+                {
+                    "ref": f"O-M{tag}-{i}",
+                    "organisation_id": offer.organisation_id,
+                    "expert_id": offer.expert_id,
+                    "title": "x",
+                    "description": "",
+                    "skills": "",
+                    "days": per_mission * 0.5,
+                    "days_reserved": per_mission * 0.5,
+                    "days_delivered": 0,
+                    "postcode": "54000",
+                    "commune": "Nancy",
+                    "commune_key": "nancy",
+                    "max_km": 50,
+                    "is_remote_ok": False,
+                    "starts_on": on,
+                    "ends_on": on,
+                    "status": "open",
+                    "search_text": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(missions)
+            ],
+        )
+        offer_ids = db.session.scalars(
+            select(Offer.id).where(Offer.ref.like(f"O-M{tag}-%")).order_by(Offer.id)
+        ).all()
+        db.session.execute(
+            Mission.__table__.insert(),
+            [
+                {
+                    "ref": f"M-M{tag}-{i}",
+                    "need_id": need_id,
+                    "offer_id": offer_ids[i],
+                    "convention_id": convention.id,
+                    "group_id": offer.organisation_id,
+                    "days": per_mission * 0.5,
+                    "approved_days": per_mission * 0.5,
+                    "override_days": 0,
+                    "override_group_days": 0,
+                    "days_logged": 0,
+                    "starts_on": on,
+                    "ends_on": on,
+                    "status": "in_progress",
+                    "created_at": datetime.now(UTC),
+                    "updated_at": datetime.now(UTC),
+                }
+                for i, need_id in enumerate(need_ids)
+            ],
+        )
+        mission_ids = db.session.scalars(
+            select(Mission.id).where(Mission.ref.like(f"M-M{tag}-%")).order_by(Mission.id)
+        ).all()
+        rows = [
+            {
+                "mission_id": mission_ids[i // per_mission],
+                "held_on": on,
+                "days": 0.5,
+                "status": "confirmed",
+                "is_remote": False,
+                "is_logged": False,
+                "created_at": datetime.now(UTC),
+            }
+            for i in range(count)
+        ]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(MissionSession.__table__.insert(), rows[start : start + 5000])
+        # What approving these missions would have reserved.
+        reserved = len(mission_ids) * per_mission * 0.5
+        convention.days_reserved += reserved
+        group = db.session.scalar(
+            select(ConventionGroup).where(ConventionGroup.convention_id == convention.id)
+        )
+        group.days_reserved += reserved
+        db.session.commit()
+        assert days_total <= reserved

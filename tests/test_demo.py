@@ -1,0 +1,96 @@
+"""Demo data: loads through the CLI, twice changes nothing, accounts work."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from marketplace.demo import ACCOUNTS
+from marketplace.extensions import db
+from tests.conftest import login
+
+
+def snapshot(app) -> dict:
+    with app.app_context():
+        return {
+            table.name: sorted(
+                tuple(str(v) for v in row)
+                for row in db.session.execute(text(f"SELECT * FROM {table.name}"))  # noqa: S608
+            )
+            for table in db.metadata.sorted_tables
+        }
+
+
+def test_demo_load_twice_changes_nothing(runner, app):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "7 users created" in first.output
+    after_first = snapshot(app)
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert "0 users created" in second.output
+    assert snapshot(app) == after_first
+
+
+def test_demo_if_empty_skips_a_used_database(runner, factory):
+    factory.user()
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "not loaded" in result.output
+
+
+def test_demo_accounts_log_in_with_their_printed_passwords(runner, app):
+    runner.invoke(args=["demo", "load"])
+    printed = runner.invoke(args=["demo", "accounts"]).output
+    for account in ACCOUNTS:
+        assert account.email in printed and account.password in printed
+        client = app.test_client()
+        response = login(client, account.email, account.password)
+        assert response.status_code == 302, account.email
+        assert client.get("/").status_code == 200
+
+
+def test_demo_has_the_expected_programme(runner, app):
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        territories = set(db.session.scalars(text("SELECT name FROM territories")))
+        assert {"Terres de Lorraine", "Bassin de Longwy"} <= territories
+        quota, start, end = db.session.execute(
+            text("SELECT skill_days_quota, starts_on, ends_on FROM conventions")
+        ).one()
+        partners = dict(
+            db.session.execute(
+                text(
+                    "SELECT o.name, g.committed_days FROM convention_groups g "
+                    "JOIN organisations o ON o.id = g.organisation_id"
+                )
+            ).all()
+        )
+    assert quota == 150
+    assert partners == {"Saint-Gobain PAM": 90, "Michelin": 60}
+    assert str(start)[:4] == "2025" and str(end)[:4] == "2027"
+
+
+def test_demo_missions_feed_the_ledger_once(runner, app):
+    import json
+
+    runner.invoke(args=["demo", "load"])
+    first = json.loads(
+        runner.invoke(args=["jobs", "run", "log-delivered-days", "--format", "json"]).stdout
+    )
+    assert first["sessions_logged"] == 3 and first["days_logged"] == 2.5
+    second = json.loads(
+        runner.invoke(args=["jobs", "run", "log-delivered-days", "--format", "json"]).stdout
+    )
+    assert second["sessions_logged"] == 0
+
+
+def test_coordinators_see_the_last_run_of_each_job(runner, app):
+    from marketplace.demo import ACCOUNTS
+    from tests.conftest import login
+
+    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["jobs", "run", "log-delivered-days"])
+    account = next(a for a in ACCOUNTS if a.role == "coordinator")
+    client = app.test_client()
+    login(client, account.email, account.password)
+    page = client.get("/").get_data(as_text=True)
+    assert "3 séances, 2,5 jours" in page and "jamais exécutée" in page

@@ -1,0 +1,175 @@
+"""Jobs run by hand and the scheduler process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from marketplace import create_app
+from marketplace.accounts.models import LoginAttempt
+from marketplace.extensions import db
+from marketplace.jobs.models import JobRun
+from marketplace.jobs.registry import JOBS
+from tests.conftest import dispose, make_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_purge_login_attempts_job_with_injected_today(runner, app):
+    today = datetime(2026, 11, 26, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all(
+            [
+                LoginAttempt(
+                    key_kind="account",
+                    key="a@test.example",
+                    attempted_at=today - timedelta(hours=2),
+                ),
+                LoginAttempt(
+                    key_kind="account",
+                    key="a@test.example",
+                    attempted_at=today + timedelta(hours=1),
+                ),
+            ]
+        )
+        db.session.commit()
+    result = runner.invoke(
+        args=["jobs", "run", "purge-login-attempts", "--today", "2026-11-26", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload == {
+        "job": "purge-login-attempts",
+        "today": "2026-11-26",
+        "status": "succeeded",
+        "deleted": 1,
+    }
+    again = runner.invoke(
+        args=["jobs", "run", "purge-login-attempts", "--today", "2026-11-26", "--format", "json"]
+    )
+    assert json.loads(again.output)["deleted"] == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(LoginAttempt.id))) == 1
+        runs = db.session.scalars(select(JobRun).order_by(JobRun.id)).all()
+        assert [r.status for r in runs] == ["succeeded", "succeeded"]
+        assert runs[0].counts == {"deleted": 1} and runs[0].finished_at >= runs[0].started_at
+
+
+def test_unknown_job_and_bad_date_are_refused(runner, app):
+    result = runner.invoke(args=["jobs", "run", "no-such-job"])
+    assert result.exit_code != 0
+    assert "unknown job" in result.output
+    result = runner.invoke(args=["jobs", "run", "purge-login-attempts", "--today", "26/11/2026"])
+    assert result.exit_code != 0
+    assert "YYYY-MM-DD" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(JobRun.id))) == 0
+
+
+def test_jobs_list_shows_schedule_and_last_run(runner):
+    assert "never run" in runner.invoke(args=["jobs", "list"]).output
+    runner.invoke(args=["jobs", "run", "purge-login-attempts"])
+    output = runner.invoke(args=["jobs", "list"]).output
+    assert "purge-login-attempts" in output and "succeeded" in output
+
+
+def test_create_app_starts_no_thread_and_no_scheduler(db_url):
+    before = threading.active_count()
+    application = create_app(make_config(db_url))
+    assert threading.active_count() == before
+    assert "apscheduler" not in " ".join(t.name.lower() for t in threading.enumerate())
+    dispose(application)
+
+
+def test_scheduler_definition_has_stable_ids(app):
+    from marketplace.jobs.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app)
+    assert [job.id for job in scheduler.get_jobs()] == [job.id for job in JOBS]
+
+
+def test_scheduler_process_starts_and_stops_cleanly(db_url, db):
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        first_line = ""
+        while time.monotonic() < deadline and "Scheduler started:" not in first_line:
+            first_line = proc.stdout.readline()
+        assert "purge-login-attempts" in first_line and "send-mails" in first_line
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, output
+        assert "Scheduler stopped." in output
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _scheduler(db_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "PYTHONPATH": str(ROOT),
+        "SCHEDULER_POLL_SECONDS": "0.2",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for(proc: subprocess.Popen, text: str, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    seen = ""
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not seen in: {seen}")
+
+
+def test_a_second_scheduler_waits_and_takes_over(db_url, db):
+    first = _scheduler(db_url)
+    second = None
+    try:
+        _wait_for(first, "Scheduler started:")
+        second = _scheduler(db_url)
+        said = _wait_for(second, "waiting")
+        assert "Scheduler started" not in said
+        time.sleep(1)  # several polls: still waiting, it runs no job
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+        taken = _wait_for(second, "Scheduler started:")
+        assert "Scheduler lock acquired." in taken
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.communicate(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.communicate()

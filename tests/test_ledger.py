@@ -1,0 +1,285 @@
+"""The scheduler's jobs: the ledger exactly once, catch-up, concurrency, the other jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.conventions.ledger import ledger_total
+from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
+from marketplace.extensions import db
+from marketplace.jobs.models import JobRun
+from marketplace.missions.models import Mission
+from marketplace.needs.models import Need
+from marketplace.notifications.models import Notification
+from marketplace.offers.models import Offer
+from tests.ledger_world import many_sessions, mission_with_sessions
+from tests.missions_world import build_world
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 26)
+
+
+def run(runner, name: str, today: date = TODAY) -> dict:
+    result = runner.invoke(
+        args=["jobs", "run", name, "--today", today.isoformat(), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def ledger(app) -> list[tuple]:
+    columns = (
+        LedgerEntry.session_id,
+        LedgerEntry.entry_on,
+        LedgerEntry.days,
+        LedgerEntry.convention_id,
+        LedgerEntry.group_id,
+        LedgerEntry.mission_id,
+    )
+    with app.app_context():
+        rows = [tuple(r) for r in db.session.execute(select(*columns))]
+    # Corrections have no session: they sort last.
+    return sorted(rows, key=lambda r: (r[0] is None, r[0] or 0, r[1]))
+
+
+def books(app, world) -> tuple:
+    with app.app_context():
+        convention = db.session.get(Convention, world.convention_id)
+        group = db.session.scalar(
+            select(ConventionGroup).where(ConventionGroup.convention_id == world.convention_id)
+        )
+        offer = db.session.get(Offer, world.offer_id)
+        return (
+            (convention.days_reserved, convention.days_delivered),
+            (group.days_reserved, group.days_delivered),
+            (offer.days_reserved, offer.days_delivered),
+            ledger_total(world.convention_id),
+        )
+
+
+@pytest.fixture()
+def world(app, factory, db):
+    return build_world(app, factory, quota=1000, committed=1000, offer_days=60, needs=3)
+
+
+def test_the_rule_and_the_counters(app, runner, world):
+    d = timedelta
+    mission_id = mission_with_sessions(
+        app,
+        world,
+        [
+            (TODAY - d(days=2), 1, "confirmed"),  # logged
+            (TODAY - d(days=10), 0.5, "delivered"),  # declared 10 days ago, no dispute: logged
+            (TODAY - d(days=2), 1, "delivered"),  # declared 2 days ago: not yet
+            (TODAY - d(days=3), 1, "planned"),  # never declared: not logged
+            (TODAY - d(days=3), 1, "not_held"),
+            (TODAY - d(days=4), 1, "cancelled"),
+            (TODAY - d(days=4), 1, "disputed"),
+        ],
+    )
+    assert books(app, world) == ((6.5, 0), (6.5, 0), (6.5, 0), 0)
+    counts = run(runner, "log-delivered-days")
+    assert counts["job"] == "log-delivered-days"
+    assert (counts["sessions_logged"], counts["days_logged"]) == (2, 1.5)
+    assert books(app, world) == ((5.0, 1.5), (5.0, 1.5), (5.0, 1.5), 1.5)
+    with app.app_context():
+        assert db.session.get(Mission, mission_id).days_logged == 1.5
+    again = run(runner, "log-delivered-days")
+    assert (again["sessions_logged"], again["days_logged"]) == (0, 0)
+    assert books(app, world) == ((5.0, 1.5), (5.0, 1.5), (5.0, 1.5), 1.5)
+    later = run(runner, "log-delivered-days", TODAY + timedelta(days=6))
+    assert later["sessions_logged"] == 1  # the recent declaration, once the week has passed
+
+
+def test_three_days_of_downtime_are_caught_up_exactly(app, runner, world):
+    days = [TODAY - timedelta(days=n) for n in (3, 2, 1)]
+    mission_with_sessions(app, world, [(day, 1, "confirmed") for day in days])
+    counts = run(runner, "log-delivered-days")
+    assert counts["sessions_logged"] == 3
+    assert [row[1] for row in ledger(app)] == days
+    with app.app_context():
+        runs = db.session.scalars(select(JobRun).where(JobRun.name == "log-delivered-days"))
+        (only,) = runs.all()
+        assert only.status == "succeeded" and only.counts["days_logged"] == 3
+
+
+def _spawn_job(db_url: str, today: date, extra_env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "jobs",
+            "run",
+            "log-delivered-days",
+            "--today",
+            today.isoformat(),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_ten_runs_at_once_log_each_session_once(app, world, db_url):
+    many_sessions(app, world, 600, TODAY - timedelta(days=1))
+    procs = [_spawn_job(db_url, TODAY) for _ in range(10)]
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    errors = [out + err for proc, (out, err) in zip(procs, outputs, strict=True) if proc.returncode]
+    assert errors == []
+    assert not any("database is locked" in err for _out, err in outputs)
+    logged = sum(json.loads(out)["sessions_logged"] for out, _err in outputs)
+    assert logged == 600
+    rows = ledger(app)
+    assert len(rows) == 600 == len({r[0] for r in rows})
+    convention, group, _offer, total = books(app, world)
+    assert convention == (0, 300) == group and total == 300
+
+
+def test_a_run_killed_midway_then_run_again_gives_the_same_ledger(app, world, db_url):
+    many_sessions(app, world, 1200, TODAY - timedelta(days=1))
+    proc = _spawn_job(db_url, TODAY, {"LEDGER_BATCH_SIZE": "1"})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with app.app_context():
+            written = db.session.scalar(select(func.count(LedgerEntry.id)))
+        if written:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    with app.app_context():
+        partial = db.session.scalar(select(func.count(LedgerEntry.id)))
+    assert 0 < partial < 1200  # killed in the middle, whole batches kept
+    again = _spawn_job(db_url, TODAY)
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert json.loads(out)["sessions_logged"] == 1200 - partial
+    rows = ledger(app)
+    assert len(rows) == 1200 == len({r[0] for r in rows})
+    assert books(app, world)[0] == (0, 600)  # every reserved day moved exactly once
+
+
+def test_corrections_are_new_entries(app, world, runner, factory):
+    from datetime import UTC, datetime
+
+    from marketplace.accounts.models import User
+    from marketplace.conventions.ledger import LedgerRefused, add_correction
+
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    run(runner, "log-delivered-days")
+    with app.app_context():
+        coordinator = db.session.get(User, world.people["coordinator"].id)
+        mission = db.session.get(Mission, mission_id)
+        add_correction(
+            coordinator, mission, -0.5, "Demi-journée comptée en trop", TODAY, datetime.now(UTC)
+        )
+        db.session.commit()
+        with pytest.raises(LedgerRefused):
+            add_correction(coordinator, mission, 5000, "trop", TODAY, datetime.now(UTC))
+        db.session.rollback()
+        with pytest.raises(LedgerRefused):
+            add_correction(
+                coordinator, mission, 0.3, "pas une demi-journée", TODAY, datetime.now(UTC)
+            )
+        db.session.rollback()
+    assert books(app, world)[0][1] == 0.5 == books(app, world)[3]
+    assert len(ledger(app)) == 2
+
+
+def test_expire_job(app, runner, world):
+    with app.app_context():
+        need = db.session.get(Need, world.need_ids[1])
+        need.ends_on = TODAY - timedelta(days=1)
+        db.session.commit()
+    counts = run(runner, "expire")
+    assert counts["needs"] == 1 and counts["proposals"] >= 1
+    assert run(runner, "expire")["needs"] == 0
+    with app.app_context():
+        assert db.session.get(Need, world.need_ids[1]).status == "expired"
+
+
+def test_remind_job_reminds_once(app, runner, world):
+    mission_with_sessions(
+        app,
+        world,
+        [(TODAY + timedelta(days=1), 1, "planned"), (TODAY - timedelta(days=1), 1, "delivered")],
+    )
+    from datetime import UTC, datetime
+
+    from marketplace.matching.models import Proposal
+
+    with app.app_context():
+        waiting = db.session.get(Proposal, world.proposal_ids[1])
+        waiting.created_at = datetime(2026, 11, 15, tzinfo=UTC)
+        db.session.commit()
+    first = run(runner, "remind")
+    assert (first["sessions_tomorrow"], first["to_confirm"]) == (1, 1)
+    assert first["waiting_proposals"] == 1  # the one older than 5 days
+    second = run(runner, "remind")
+    assert (second["sessions_tomorrow"], second["to_confirm"], second["waiting_proposals"]) == (
+        0,
+        0,
+        0,
+    )
+    with app.app_context():
+        kinds = set(db.session.scalars(select(Notification.kind)))
+    assert {"reminder_session", "reminder_confirm"} <= kinds
+
+
+def test_quota_alerts_once_per_threshold(app, runner, factory, db):
+    world = build_world(app, factory, quota=10, committed=1000, offer_days=60)
+    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")] * 8)
+    assert run(runner, "quota-alerts")["alerts"] == 1  # 80 % of the convention
+    assert run(runner, "quota-alerts")["alerts"] == 0
+
+
+def test_refresh_proposals_job(app, runner):
+    from tests.test_matching_cli import _import_dev
+
+    _import_dev(runner)
+    counts = run(runner, "refresh-proposals")
+    assert counts["proposals"] > 50
+
+
+def test_a_failed_run_is_recorded_and_the_next_run_catches_up(app, runner, world, monkeypatch):
+    from marketplace.jobs import registry
+
+    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    original = registry.JOBS_BY_ID["log-delivered-days"]
+
+    def broken(today, now):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setitem(
+        registry.JOBS_BY_ID,
+        "log-delivered-days",
+        registry.JobDefinition(original.id, original.description, broken, original.cron),
+    )
+    result = runner.invoke(args=["jobs", "run", "log-delivered-days", "--format", "json"])
+    assert result.exit_code != 0
+    assert json.loads(result.stdout)["status"] == "failed"
+    monkeypatch.setitem(registry.JOBS_BY_ID, "log-delivered-days", original)
+    assert run(runner, "log-delivered-days")["sessions_logged"] == 1
+    with app.app_context():
+        statuses = db.session.scalars(
+            select(JobRun.status).where(JobRun.name == "log-delivered-days").order_by(JobRun.id)
+        ).all()
+    assert statuses == ["failed", "succeeded"]

@@ -1,0 +1,271 @@
+"""Dashboard and reports on a hand-built programme with known answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.conventions.ledger import add_correction, ledger_total
+from marketplace.conventions.models import ConventionGroup
+from marketplace.missions.models import Mission, MissionSession
+from marketplace.missions.services import approve
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+from tests.missions_world import as_client, build_world
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture()
+def programme(app, factory, runner, db):
+    """Two groups, three missions, sessions in two months, a correction, a cancelled session.
+
+    Known answers: 6.5 days delivered (A: 2 + 1.5 - 0.5 correction = 3; B: 3.5), 3 missions,
+    2 SMEs, jobs 3 created / 4 preserved, ratings 4 and 5 → 4.5.
+    """
+    world = build_world(app, factory, quota=20, committed=10, offer_days=30, needs=2)
+    with app.app_context():
+        group_a = db.session.get(Offer, world.offer_id).organisation
+        other_sme = Organisation(
+            kind="sme",
+            name="PME Deux",
+            postcode="54200",
+            commune="Toul",
+            territory_id=group_a
+            and db.session.get(Need, world.need_ids[0]).organisation.territory_id,
+        )
+        group_b = Organisation(kind="group", name="Groupe B", postcode="54000", commune="Nancy")
+        db.session.add_all([other_sme, group_b])
+        db.session.flush()
+        db.session.add(
+            ConventionGroup(
+                convention_id=world.convention_id, organisation_id=group_b.id, committed_days=10
+            )
+        )
+        expert_b = User(
+            email="b@test.example",
+            name="Expert B",
+            role="volunteer",
+            organisation_id=group_b.id,
+            is_active_account=True,
+        )
+        db.session.add(expert_b)
+        db.session.flush()
+        template = db.session.get(Offer, world.offer_id)
+        offer_b = Offer(
+            ref="O-B",
+            organisation_id=group_b.id,
+            expert_id=expert_b.id,
+            title="Export",
+            days=20,
+            postcode="54000",
+            commune="Nancy",
+            max_km=80,
+            status="open",
+            days_reserved=0,
+            days_delivered=0,
+            starts_on=template.starts_on,
+            ends_on=template.ends_on,
+        )
+        need_c = Need(
+            ref="N-C",
+            organisation_id=other_sme.id,
+            title="Export Allemagne",
+            category="export",
+            days=4,
+            postcode="54200",
+            commune="Toul",
+            status="matched",
+            starts_on=template.starts_on,
+            ends_on=template.ends_on,
+        )
+        db.session.add_all([offer_b, need_c])
+        db.session.flush()
+        for index in (0, 1):
+            db.session.get(Need, world.need_ids[index]).category = "hr"
+        coordinator = db.session.get(User, world.people["coordinator"].id)
+        plans = [
+            (
+                world.need_ids[0],
+                world.offer_id,
+                group_a.id,
+                [
+                    (date(2026, 9, 10), 1, "confirmed"),
+                    (date(2026, 9, 20), 1, "confirmed"),
+                    (date(2026, 10, 5), 1, "cancelled"),
+                ],
+                (4, 1, 2),
+            ),
+            (
+                world.need_ids[1],
+                world.offer_id,
+                group_a.id,
+                [(date(2026, 10, 1), 1, "confirmed"), (date(2026, 10, 2), 0.5, "confirmed")],
+                None,
+            ),
+            (
+                need_c.id,
+                offer_b.id,
+                group_b.id,
+                [
+                    (date(2026, 10, 15), 1, "confirmed"),
+                    (date(2026, 10, 16), 1, "confirmed"),
+                    (date(2026, 11, 2), 1, "confirmed"),
+                    (date(2026, 11, 3), 0.5, "confirmed"),
+                ],
+                (5, 2, 2),
+            ),
+        ]
+        ids = []
+        for n, (need_id, offer_id, group_id, sessions, outcome) in enumerate(plans):
+            mission = Mission(
+                ref=f"M-R{n}",
+                need_id=need_id,
+                offer_id=offer_id,
+                convention_id=world.convention_id,
+                group_id=group_id,
+                days=sum(d for _, d, s in sessions if s != "cancelled"),
+                starts_on=date(2026, 9, 1),
+                ends_on=date(2026, 12, 31),
+                status="agreed",
+                approved_days=0,
+                override_days=0,
+                override_group_days=0,
+                days_logged=0,
+            )
+            db.session.add(mission)
+            db.session.flush()
+            approve(coordinator, mission, datetime.now(UTC))
+            db.session.add_all(
+                MissionSession(mission_id=mission.id, held_on=on, days=d, status=s)
+                for on, d, s in sessions
+            )
+            if outcome:
+                mission.rating, mission.jobs_created, mission.jobs_preserved = outcome
+            ids.append(mission.id)
+        db.session.commit()
+    assert (
+        runner.invoke(
+            args=["jobs", "run", "log-delivered-days", "--today", TODAY.isoformat()]
+        ).exit_code
+        == 0
+    )
+    with app.app_context():
+        add_correction(
+            db.session.get(User, world.people["coordinator"].id),
+            db.session.get(Mission, ids[1]),
+            -0.5,
+            "demi-journée en double",
+            date(2026, 10, 20),
+            datetime.now(UTC),
+        )
+        db.session.commit()
+    return world, ids
+
+
+EXPECTED = {
+    "projects": 2,
+    "missions": 3,
+    "days": 6.5,
+    "jobs_created": 3,
+    "jobs_preserved": 4,
+    "average_rating": 4.5,
+}
+
+
+def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme):
+    world, _ids = programme
+    cli = json.loads(
+        runner.invoke(args=["report", "--convention", str(world.convention_id)]).stdout
+    )
+    assert cli["totals"] == EXPECTED
+    assert cli["by_group"]["Groupe B"]["days"] == 3.5
+    assert sum(g["days"] for g in cli["by_group"].values()) == 6.5
+    assert cli["by_category"]["hr"]["days"] == 3 and cli["by_category"]["export"]["days"] == 3.5
+    assert {m: v["days"] for m, v in cli["by_month"].items()} == {
+        "2026-09": 2,
+        "2026-10": 3,
+        "2026-11": 1.5,
+    }
+    with app.app_context():
+        assert ledger_total(world.convention_id) == 6.5
+
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    page = coordinator.get(f"/reports?convention={world.convention_id}").get_data(as_text=True)
+    assert "<strong>6,5</strong>" in page and "<strong>4,5</strong>" in page
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                coordinator.get(f"/reports.csv?convention={world.convention_id}").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert rows[1] == ["total", "", "6.5", "3", "2", "3", "4", "4.5"]
+    cli_csv = runner.invoke(
+        args=["report", "--convention", str(world.convention_id), "--format", "csv"]
+    ).stdout
+    assert list(csv.reader(io.StringIO(cli_csv))) == rows
+    book = load_workbook(
+        io.BytesIO(coordinator.get(f"/reports.xlsx?convention={world.convention_id}").data)
+    )
+    assert [c.value for c in book["Figures"][2]][2:5] == [6.5, 3, 2]
+    assert book["Missions"].max_row == 4
+
+    dashboard = coordinator.get(f"/conventions/{world.convention_id}").get_data(as_text=True)
+    # Quota 20: 6.5 delivered (ledger), reserved = approved - logged = 0 for everyone here.
+    assert '<td class="num">6,5</td>' in dashboard
+    period = runner.invoke(
+        args=[
+            "report",
+            "--convention",
+            str(world.convention_id),
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+        ]
+    ).stdout
+    assert json.loads(period)["totals"]["days"] == 3  # 1.5 (A) - 0.5 + 2 (B)
+
+
+def test_visibility_per_role(app, factory, programme):
+    world, ids = programme
+    other = build_world(app, factory)
+    stranger = as_client(app, other.people["coordinator"], factory.password)
+    assert stranger.get(f"/conventions/{world.convention_id}").status_code == 404
+    assert "<strong>0</strong> " in stranger.get(
+        f"/reports?convention={world.convention_id}"
+    ).get_data(as_text=True)
+    referent = as_client(app, world.people["group_referent"], factory.password)
+    assert referent.get(f"/conventions/{world.convention_id}").status_code == 200
+    mine = referent.get("/reports").get_data(as_text=True)
+    assert "<strong>3</strong> " in mine and "M-R2" not in mine  # group A only
+    manager = as_client(app, world.people["sme_manager"], factory.password)
+    assert manager.get(f"/conventions/{world.convention_id}").status_code == 403
+    history = manager.get("/reports").get_data(as_text=True)
+    assert "M-R0" in history and "M-R2" not in history
+    volunteer = as_client(app, world.people["volunteer"], factory.password)
+    assert "M-R2" not in volunteer.get("/reports").get_data(as_text=True)
+
+
+def test_burn_up_chart_is_well_formed_with_one_point_per_month(app, factory, programme):
+    world, _ids = programme
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    html = coordinator.get(f"/conventions/{world.convention_id}").get_data(as_text=True)
+    start = html.index("<svg xmlns")
+    svg = html[start : html.index("</svg>", start) + 6]
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = {p.get("class"): p.get("points").split() for p in root.iter(f"{ns}polyline")}
+    assert set(lines) == {"pace", "committed", "delivered"}
+    assert len(lines["delivered"]) == 36  # 2025-01 … 2027-12
+    assert "<td>2026-11</td>" in html  # the data table beside it

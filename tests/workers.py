@@ -1,0 +1,60 @@
+"""Worker processes for concurrency tests: `python -m tests.workers TASK URL ARGS...`.
+
+Each runs a real app on the shared database and commits for real.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def bump_session_version(url: str, user_id: str, times: str) -> None:
+    """Read-modify-write a user's session version `times` times, one commit each."""
+    from marketplace import create_app
+    from marketplace.accounts.models import User
+    from marketplace.accounts.services import end_sessions
+    from marketplace.extensions import db
+    from tests.conftest import make_config
+
+    app = create_app(make_config(url))
+    with app.app_context():
+        for _ in range(int(times)):
+            user = db.session.get(User, int(user_id))
+            end_sessions(user)
+            db.session.commit()
+        db.engine.dispose()
+
+
+def approve_missions(url: str, coordinator_id: str, mission_ids: str) -> None:
+    """Approve each mission in its own transaction; print how many passed and failed."""
+    from datetime import UTC, datetime
+
+    from marketplace import create_app
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.missions.models import Mission
+    from marketplace.missions.services import CapacityExceeded, QuotaExceeded, approve
+    from tests.conftest import make_config
+
+    app = create_app(make_config(url))
+    approved = refused = 0
+    with app.app_context():
+        for mission_id in mission_ids.split(","):
+            coordinator = db.session.get(User, int(coordinator_id))
+            mission = db.session.get(Mission, int(mission_id))
+            try:
+                approve(coordinator, mission, datetime.now(UTC))
+                db.session.commit()
+                approved += 1
+            except (QuotaExceeded, CapacityExceeded):
+                db.session.rollback()
+                refused += 1
+        db.engine.dispose()
+    print(f"approved={approved} refused={refused}")
+
+
+if __name__ == "__main__":
+    task, *args = sys.argv[1:]
+    {"bump_session_version": bump_session_version, "approve_missions": approve_missions}[task](
+        *args
+    )
