@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from datetime import UTC, date, datetime
 
@@ -204,48 +203,14 @@ def jobs_list() -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler process (the one place scheduled jobs run)."""
-    import time
     from datetime import timedelta
 
-    from apscheduler.events import EVENT_SCHEDULER_STARTED
-
     from marketplace.jobs.lock import SchedulerLock
-    from marketplace.jobs.scheduler import build_scheduler
+    from marketplace.jobs.scheduler import run_until_stopped
 
     app = current_app._get_current_object()
     lock = SchedulerLock(db.engine, timedelta(seconds=app.config["SCHEDULER_LOCK_STALE_SECONDS"]))
-    scheduler = None
-
-    def _stop(_signum, _frame):
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
-        else:  # the signal came before start(): nothing to shut down
-            raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        if not lock.acquire():
-            click.echo(
-                "Another scheduler process holds the lock and runs the jobs: "
-                "waiting for it to stop."
-            )
-            while not lock.acquire():
-                time.sleep(app.config["SCHEDULER_POLL_SECONDS"])
-        click.echo("Scheduler lock acquired.")
-        scheduler = build_scheduler(app, lock)
-
-        def _started(_event):
-            names = ", ".join(
-                job.id for job in scheduler.get_jobs() if job.id != "scheduler-heartbeat"
-            )
-            click.echo(f"Scheduler started: {names}")
-
-        scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        lock.release()
+    run_until_stopped(app, lock, click.echo, app.config["SCHEDULER_POLL_SECONDS"])
     click.echo("Scheduler stopped.")
 
 
