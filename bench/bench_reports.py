@@ -39,8 +39,13 @@ def main() -> None:
     # Spread the sessions over a year: one batch of missions per month.
     per_month = SESSIONS // 12
     for month in range(12):
-        many_sessions(app, world, per_month, date(2026, 1, 15) + timedelta(days=30 * month),
-                      per_mission=per_mission)
+        many_sessions(
+            app,
+            world,
+            per_month,
+            date(2026, 1, 15) + timedelta(days=30 * month),
+            per_mission=per_mission,
+        )
     with app.app_context():
         counts = log_delivered_days(date(2026, 12, 31), datetime.now(UTC))
         from sqlalchemy import func, select
@@ -53,8 +58,9 @@ def main() -> None:
     coordinator = world.people["coordinator"]
     client.post("/login", data={"email": coordinator.email, "password": factory.password})
     page = timed(client, f"/conventions/{world.convention_id}")
-    report = timed(client, f"/reports?convention={world.convention_id}&from=2026-01-01"
-                           f"&to=2026-12-31")
+    report = timed(
+        client, f"/reports?convention={world.convention_id}&from=2026-01-01&to=2026-12-31"
+    )
     print(f"GET /conventions/<id>: {page:.0f} ms (target < 300 ms)")
     print(f"GET /reports one year: {report:.0f} ms (target < 300 ms)")
     with app.app_context():

@@ -8,11 +8,12 @@ outcomes those missions recorded.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, cast, distinct, func, literal, null, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
@@ -66,11 +67,44 @@ class Report:
     mission_count: int = 0
 
 
-def _rows(user: User, filters: ReportFilters) -> list:
-    """One query: the ledger days per mission and month (aggregated first, on the ledger's
-    own index), then what the report shows about each mission. Every figure is a sum or a
-    count over these rows."""
-    month = func.substr(func.cast(LedgerEntry.entry_on, db.String), 1, 7)
+class month_bucket(FunctionElement):
+    """The month of a date, cheap to group by: date_trunc on PostgreSQL (much cheaper
+    than formatting every row), the 'YYYY-MM' prefix of the ISO text on SQLite."""
+
+    inherit_cache = True
+
+
+@compiles(month_bucket)
+def _month_bucket_sqlite(element, compiler, **kw):
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(month_bucket, "postgresql")
+def _month_bucket_postgresql(element, compiler, **kw):
+    return f"date_trunc('month', {compiler.process(element.clauses, **kw)})"
+
+
+class month_label(FunctionElement):
+    """A month_bucket as 'YYYY-MM' text (applied to the few grouped rows only)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_label)
+def _month_label_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(month_label, "postgresql")
+def _month_label_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+def _ledger_rows(user: User, filters: ReportFilters):
+    """The ledger days per mission and month (aggregated on the ledger's own index first),
+    with what the report needs of each mission, for what this user may see: a CTE."""
+    month = month_bucket(LedgerEntry.entry_on)
     per_month = select(
         LedgerEntry.mission_id.label("mission_id"),
         LedgerEntry.group_id.label("group_id"),
@@ -96,15 +130,15 @@ def _rows(user: User, filters: ReportFilters) -> list:
     agg = per_month.group_by(LedgerEntry.mission_id, LedgerEntry.group_id, month).subquery()
     query = (
         select(
-            Mission.id,
-            Need.organisation_id,
+            agg.c.mission_id,
             agg.c.group_id,
-            Need.category,
             agg.c.month,
             agg.c.days,
-            Mission.rating,
-            Mission.jobs_created,
-            Mission.jobs_preserved,
+            Need.organisation_id.label("sme_id"),
+            func.coalesce(Need.category, "").label("category"),
+            Mission.rating.label("rating"),
+            Mission.jobs_created.label("created"),
+            Mission.jobs_preserved.label("preserved"),
         )
         .select_from(agg)
         .join(Mission, Mission.id == agg.c.mission_id)
@@ -120,7 +154,66 @@ def _rows(user: User, filters: ReportFilters) -> list:
         query = query.join(Organisation, Organisation.id == Need.organisation_id).where(
             Organisation.territory_id == filters.territory_id
         )
-    return db.session.execute(query).all()
+    return query.cte("report_rows")
+
+
+def _report_statement(user: User, filters: ReportFilters, listed: int | None, with_missions: bool):
+    """One statement for the whole report: the totals, one row per group, per category
+    and per month, then (optionally) the missions, as rows of the same shape:
+    (section, key, missions, projects, days, created, preserved, rating, mission, group,
+    category)."""
+    rows = _ledger_rows(user, filters)
+    attributes = (rows.c.group_id, rows.c.sme_id, rows.c.category, rows.c.rating)
+    jobs = (rows.c.created, rows.c.preserved)
+    per_mission = (
+        select(rows.c.mission_id, *attributes, *jobs, func.sum(rows.c.days).label("days"))
+        .group_by(rows.c.mission_id, *attributes, *jobs)
+        .cte("report_missions")
+    )
+    no_int, no_text = null().cast(Integer), null().cast(String)
+
+    def figures(section: str, source, key, group_by=()):
+        query = select(
+            literal(section, String).label("section"),
+            key.label("key"),
+            func.count(distinct(source.c.mission_id)).label("missions"),
+            func.count(distinct(source.c.sme_id)).label("projects"),
+            func.coalesce(func.sum(source.c.days), 0.0).label("days"),
+            func.coalesce(func.sum(source.c.created), 0).label("created"),
+            func.coalesce(func.sum(source.c.preserved), 0).label("preserved"),
+            func.avg(source.c.rating).label("rating"),
+            no_int.label("mission_id"),
+            no_int.label("group_id"),
+            no_text.label("category"),
+        )
+        return query.group_by(*group_by) if group_by else query
+
+    parts = [
+        figures("total", per_mission, no_text),
+        figures(
+            "group", per_mission, cast(per_mission.c.group_id, String), [per_mission.c.group_id]
+        ),
+        figures("category", per_mission, per_mission.c.category, [per_mission.c.category]),
+        figures("month", rows, month_label(rows.c.month), [rows.c.month]),
+    ]
+    if with_missions:
+        listing = select(
+            literal("mission", String).label("section"),
+            no_text.label("key"),
+            no_int.label("missions"),
+            no_int.label("projects"),
+            per_mission.c.days,
+            per_mission.c.created,
+            per_mission.c.preserved,
+            per_mission.c.rating,
+            per_mission.c.mission_id,
+            per_mission.c.group_id,
+            per_mission.c.category,
+        ).order_by(per_mission.c.mission_id)
+        if listed is not None:
+            listing = listing.limit(listed)
+        parts.append(select(listing.subquery()))
+    return union_all(*parts)
 
 
 def _mission_details(ids: list[int]) -> dict[int, tuple]:
@@ -138,112 +231,71 @@ def _mission_details(ids: list[int]) -> dict[int, tuple]:
     return details
 
 
-def _figures(missions: dict[int, list]) -> Figures:
-    """Figures of missions given as {id: [days, sme, group, category, rating, jobs created,
-    jobs preserved]}."""
-    days = 0.0
-    created = preserved = 0
-    ratings = []
-    smes = set()
-    for item in missions.values():
-        days += item[0]
-        smes.add(item[1])
-        created += item[5] or 0
-        preserved += item[6] or 0
-        if item[4] is not None:
-            ratings.append(item[4])
+def _as_figures(row) -> Figures:
     return Figures(
-        projects=len(smes),
-        missions=len(missions),
-        days=float(days),
-        jobs_created=created,
-        jobs_preserved=preserved,
-        average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        projects=int(row.projects),
+        missions=int(row.missions),
+        days=float(row.days),
+        jobs_created=int(row.created),
+        jobs_preserved=int(row.preserved),
+        average_rating=None if row.rating is None else round(float(row.rating), 2),
     )
 
 
 def build_report(
     user: User, filters: ReportFilters, with_missions: bool = True, listed: int | None = None
 ) -> Report:
-    """The figures; with_missions adds the missions behind them (the first `listed` only
-    carry their ref, title and SME when a page shows only those)."""
-    per_mission: dict[int, list] = {}
-    months: dict[str, dict[int, list]] = defaultdict(dict)
-    for mission_id, sme_id, group_id, category, month, days, rating, created, preserved in _rows(
-        user, filters
-    ):
-        item = per_mission.get(mission_id)
-        if item is None:
-            item = per_mission[mission_id] = [
-                0.0,
-                sme_id,
-                group_id,
-                category or "",
-                rating,
-                created,
-                preserved,
-            ]
-        item[0] += days
-        in_month = months[month].get(mission_id)
-        if in_month is None:
-            months[month][mission_id] = [
-                days,
-                sme_id,
-                group_id,
-                category or "",
-                rating,
-                created,
-                preserved,
-            ]
+    """The figures, aggregated in SQL in one statement; with_missions adds the missions
+    behind them (only the first `listed`, by id, when a page shows only those)."""
+    report = Report(filters=filters, totals=Figures())
+    by_group: list[tuple[int, Figures]] = []
+    listing = []
+    for row in db.session.execute(_report_statement(user, filters, listed, with_missions)):
+        if row.section == "mission":
+            listing.append(row)
+        elif row.section == "total":
+            report.totals = _as_figures(row)
+        elif row.section == "group":
+            by_group.append((int(row.key), _as_figures(row)))
+        elif row.section == "category":
+            report.by_category.append((row.key, _as_figures(row)))
         else:
-            in_month[0] += days
-    by_group: dict[int, dict[int, list]] = defaultdict(dict)
-    by_category: dict[str, dict[int, list]] = defaultdict(dict)
-    for mission_id, item in per_mission.items():
-        by_group[item[2]][mission_id] = item
-        by_category[item[3]][mission_id] = item
+            report.by_month.append((row.key, _as_figures(row)))
+    report.mission_count = report.totals.missions
+    group_ids = {key for key, _ in by_group} | {row.group_id for row in listing}
     group_names = (
         dict(
             db.session.execute(
-                select(Organisation.id, Organisation.name).where(
-                    Organisation.id.in_(list(by_group))
-                )
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(group_ids))
             ).all()
         )
-        if by_group
+        if group_ids
         else {}
     )
-    report = Report(filters=filters, totals=_figures(per_mission))
-    report.by_group = sorted(
-        (group_names.get(key, str(key)), _figures(items)) for key, items in by_group.items()
-    )
-    report.by_category = [(key, _figures(by_category[key])) for key in sorted(by_category)]
-    report.by_month = [(key, _figures(months[key])) for key in sorted(months)]
-    report.mission_count = len(per_mission)
+    report.by_group = sorted((group_names.get(key, str(key)), f) for key, f in by_group)
+    report.by_category.sort(key=lambda item: item[0])
+    report.by_month.sort(key=lambda item: item[0])
     if with_missions:
-        ids = sorted(per_mission)
-        if listed is not None:
-            ids = ids[:listed]
-        details = _mission_details(ids)
-        missions = []
-        for mission_id in ids:
-            days, _sme, group_id, category, rating, created, preserved = per_mission[mission_id]
-            ref, title, sme = details[mission_id]
-            missions.append(
+        details = _mission_details([row.mission_id for row in listing])
+        report.missions = sorted(
+            (
                 {
-                    "id": mission_id,
-                    "ref": ref,
-                    "title": title,
-                    "sme": sme,
-                    "group": group_names.get(group_id, ""),
-                    "category": category,
-                    "days": float(days),
-                    "rating": rating,
-                    "jobs_created": created,
-                    "jobs_preserved": preserved,
+                    "id": row.mission_id,
+                    "ref": details[row.mission_id][0],
+                    "title": details[row.mission_id][1],
+                    "sme": details[row.mission_id][2],
+                    "group": group_names.get(row.group_id, ""),
+                    "category": row.category,
+                    "days": float(row.days),
+                    # the union gives these the figures' types (avg: numeric)
+                    "rating": None if row.rating is None else int(row.rating),
+                    "jobs_created": None if row.created is None else int(row.created),
+                    "jobs_preserved": None if row.preserved is None else int(row.preserved),
                 }
-            )
-        report.missions = sorted(missions, key=lambda m: m["ref"])
+                for row in listing
+            ),
+            key=lambda m: m["ref"],
+        )
     return report
 
 
@@ -308,10 +360,10 @@ def burn_up(convention: Convention) -> list[dict]:
     """
     from marketplace.missions.models import MissionEvent
 
-    month = func.substr(func.cast(LedgerEntry.entry_on, db.String), 1, 7)
+    month = month_bucket(LedgerEntry.entry_on)
     delivered = dict(
         db.session.execute(
-            select(month, func.sum(LedgerEntry.days))
+            select(month_label(month), func.sum(LedgerEntry.days))
             .where(LedgerEntry.convention_id == convention.id)
             .group_by(month)
         ).all()
