@@ -269,3 +269,33 @@ def test_burn_up_chart_is_well_formed_with_one_point_per_month(app, factory, pro
     assert set(lines) == {"pace", "committed", "delivered"}
     assert len(lines["delivered"]) == 36  # 2025-01 … 2027-12
     assert "<td>2026-11</td>" in html  # the data table beside it
+
+
+def test_every_breakdown_row_drills_down_to_its_missions(app, factory, programme):
+    import html as htmllib
+    import re
+
+    world, _ids = programme
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    page = coordinator.get(f"/reports?convention={world.convention_id}").get_data(as_text=True)
+    links = {
+        htmllib.unescape(text): htmllib.unescape(href)
+        for href, text in re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th>', page)
+    }
+
+    def totals(href: str) -> list[str]:
+        drilled = coordinator.get(href).get_data(as_text=True)
+        return re.findall(r"<strong>([^<]*)</strong>", drilled)[:3], drilled
+
+    (projects, missions, days), drilled = totals(links["Groupe B"])
+    assert (projects, missions, days) == ("1", "1", "3,5")
+    assert "M-R2" in drilled and "M-R0" not in drilled
+    assert f"convention={world.convention_id}" in links["Groupe B"]
+    (_p, missions, days), drilled = totals(links["2026-10"])
+    assert (missions, days) == ("2", "3")  # 1.5 (A) - 0.5 correction + 2 (B)
+    assert "from=2026-10-01" in links["2026-10"] and "to=2026-10-31" in links["2026-10"]
+    hr = next(href for text, href in links.items() if "category=hr" in href)
+    (_p, missions, days), _ = totals(hr)
+    assert (missions, days) == ("2", "3")
+    printable = coordinator.get(f"/reports?convention={world.convention_id}&print=1")
+    assert '<th scope="row"><a' not in printable.get_data(as_text=True)

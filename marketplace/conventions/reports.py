@@ -65,6 +65,7 @@ class Report:
     by_month: list[tuple[str, Figures]] = field(default_factory=list)
     missions: list[dict] = field(default_factory=list)
     mission_count: int = 0
+    group_ids: dict[str, int] = field(default_factory=dict)  # name → id, to drill down
 
 
 class month_bucket(FunctionElement):
@@ -273,6 +274,7 @@ def build_report(
         else {}
     )
     report.by_group = sorted((group_names.get(key, str(key)), f) for key, f in by_group)
+    report.group_ids = {group_names.get(key, str(key)): key for key, _ in by_group}
     report.by_category.sort(key=lambda item: item[0])
     report.by_month.sort(key=lambda item: item[0])
     if with_missions:

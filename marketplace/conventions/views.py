@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -116,6 +117,28 @@ def _choices():
     return conventions, groups, territories
 
 
+def drill_down(filters: ReportFilters, group_ids: dict[str, int]):
+    """Links from a breakdown row to the same report narrowed to that row (its missions)."""
+    base = {k: v for k, v in request.args.items() if k != "print" and v}
+
+    def link(**changes) -> str:
+        return url_for("conventions.reports", **{**base, **changes})
+
+    def month(key: str) -> str:
+        year, number = int(key[:4]), int(key[5:7])
+        first = date(year, number, 1)
+        last = date(year, number, calendar.monthrange(year, number)[1])
+        start = max(first, filters.start) if filters.start else first
+        end = min(last, filters.end) if filters.end else last
+        return link(**{"from": start.isoformat(), "to": end.isoformat()})
+
+    return {
+        "group": lambda name: link(group=group_ids[name]) if name in group_ids else None,
+        "category": lambda code: link(category=code) if code else None,
+        "month": month,
+    }
+
+
 @bp.route("/reports")
 @role_required(*ANYONE)
 def reports():
@@ -132,6 +155,7 @@ def reports():
         territories=territories,
         categories=CATEGORIES,
         category_label=category_label,
+        drill=drill_down(filters, report.group_ids),
         printable=request.args.get("print") == "1",
     )
 
