@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Organisation, User
 from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.extensions import db
 from marketplace.missions.models import Mission, MissionSession
@@ -15,35 +16,133 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 
 
+def approved_mission(
+    coordinator: User,
+    ref: str,
+    need_id: int,
+    offer: Offer,
+    convention_id: int,
+    sessions: list[tuple[date, float, str]],
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    days: float | None = None,
+) -> Mission:
+    """A mission approved by the coordinator, with its sessions (date, days, status) as given;
+    its days are those of the sessions not cancelled unless given.
+
+    Inside an app context; the caller commits."""
+    mission = Mission(
+        ref=ref,
+        need_id=need_id,
+        offer_id=offer.id,
+        convention_id=convention_id,
+        group_id=offer.organisation_id,
+        days=days or max(0.5, sum(d for _, d, status in sessions if status != "cancelled")),
+        starts_on=starts_on or min(s[0] for s in sessions),
+        ends_on=ends_on or max(s[0] for s in sessions),
+        status="agreed",
+        approved_days=0,
+        override_days=0,
+        override_group_days=0,
+        days_logged=0,
+    )
+    db.session.add(mission)
+    db.session.flush()
+    approve(coordinator, mission, datetime.now(UTC))
+    db.session.add_all(
+        MissionSession(mission_id=mission.id, held_on=on, days=d, status=status)
+        for on, d, status in sessions
+    )
+    return mission
+
+
+def partner_group(
+    world, name: str, committed: float, expert_email: str, offer_ref: str, offer_days: float
+) -> tuple[Organisation, Offer]:
+    """A second partner group of the world's convention, with an expert and an open offer in
+    the same window as the world's offer. Inside an app context; the caller commits."""
+    template = db.session.get(Offer, world.offer_id)
+    group = Organisation(kind="group", name=name, postcode="54000", commune="Nancy")
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(
+        ConventionGroup(
+            convention_id=world.convention_id, organisation_id=group.id, committed_days=committed
+        )
+    )
+    expert = User(
+        email=expert_email,
+        name=f"Expert {name}",
+        role="volunteer",
+        organisation_id=group.id,
+        is_active_account=True,
+    )
+    db.session.add(expert)
+    db.session.flush()
+    offer = Offer(
+        ref=offer_ref,
+        organisation_id=group.id,
+        expert_id=expert.id,
+        title="Export",
+        days=offer_days,
+        postcode="54000",
+        commune="Nancy",
+        max_km=80,
+        status="open",
+        days_reserved=0,
+        days_delivered=0,
+        starts_on=template.starts_on,
+        ends_on=template.ends_on,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    return group, offer
+
+
+def matched_need(world, ref: str, sme_id: int, title: str, category: str | None) -> Need:
+    """A need of this SME already paired, in the window of the world's offer. Inside an app
+    context; the caller commits."""
+    template = db.session.get(Offer, world.offer_id)
+    need = Need(
+        ref=ref,
+        organisation_id=sme_id,
+        title=title,
+        category=category,
+        days=10,
+        postcode="54200",
+        commune="Toul",
+        status="matched",
+        starts_on=template.starts_on,
+        ends_on=template.ends_on,
+    )
+    db.session.add(need)
+    db.session.flush()
+    return need
+
+
+def run_ledger(runner, today: date) -> dict:
+    """The ledger job through the command line, as the scheduler would run it that day."""
+    result = runner.invoke(
+        args=["jobs", "run", "log-delivered-days", "--today", today.isoformat(), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
 def mission_with_sessions(
     app, world, sessions: list[tuple[date, float, str]], need_index: int = 0
 ) -> int:
     """An approved mission on the world's need, with sessions (date, days, status) as given."""
     with app.app_context():
         need = db.session.get(Need, world.need_ids[need_index])
-        offer = db.session.get(Offer, world.offer_id)
-        days = sum(d for _, d, _ in sessions) or 1
-        mission = Mission(
-            ref=f"M-L{need.id}",
-            need_id=need.id,
-            offer_id=offer.id,
-            convention_id=world.convention_id,
-            group_id=offer.organisation_id,
-            days=days,
-            starts_on=min(s[0] for s in sessions),
-            ends_on=max(s[0] for s in sessions),
-            status="agreed",
-            approved_days=0,
-            override_days=0,
-            override_group_days=0,
-            days_logged=0,
-        )
-        db.session.add(mission)
-        db.session.flush()
-        approve(db.session.get(User, world.people["coordinator"].id), mission, datetime.now(UTC))
-        db.session.add_all(
-            MissionSession(mission_id=mission.id, held_on=on, days=d, status=status)
-            for on, d, status in sessions
+        mission = approved_mission(
+            db.session.get(User, world.people["coordinator"].id),
+            f"M-L{need.id}",
+            need.id,
+            db.session.get(Offer, world.offer_id),
+            world.convention_id,
+            sessions,
+            days=sum(d for _, d, _ in sessions) or 1,
         )
         db.session.commit()
         return mission.id

@@ -21,11 +21,11 @@ from marketplace.accounts.models import Organisation, User
 from marketplace.conventions.ledger import add_correction
 from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
 from marketplace.extensions import db
-from marketplace.missions.models import Mission, MissionSession
-from marketplace.missions.services import approve
+from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.conftest import login
+from tests.ledger_world import approved_mission, matched_need, partner_group, run_ledger
 from tests.missions_world import as_client, build_world
 
 TODAY = date(2026, 11, 26)
@@ -251,37 +251,8 @@ def generated(app, factory, runner, db):
         offer_a = db.session.get(Offer, world.offer_id)
         first_need = db.session.get(Need, world.need_ids[0])
         territory_id = first_need.organisation.territory_id
-        group_b = Organisation(kind="group", name="Groupe B", postcode="54000", commune="Nancy")
-        db.session.add(group_b)
-        db.session.flush()
-        db.session.add(
-            ConventionGroup(
-                convention_id=world.convention_id, organisation_id=group_b.id, committed_days=1000
-            )
-        )
-        expert_b = User(
-            email="gen-b@test.example",
-            name="Expert B",
-            role="volunteer",
-            organisation_id=group_b.id,
-            is_active_account=True,
-        )
-        db.session.add(expert_b)
-        db.session.flush()
-        offer_b = Offer(
-            ref="O-GEN-B",
-            organisation_id=group_b.id,
-            expert_id=expert_b.id,
-            title="Export",
-            days=60,
-            postcode="54000",
-            commune="Nancy",
-            max_km=80,
-            status="open",
-            days_reserved=0,
-            days_delivered=0,
-            starts_on=offer_a.starts_on,
-            ends_on=offer_a.ends_on,
+        group_b, offer_b = partner_group(
+            world, "Groupe B", 1000, "gen-b@test.example", "O-GEN-B", offer_days=60
         )
         smes = [first_need.organisation]
         for n in range(4):
@@ -294,7 +265,6 @@ def generated(app, factory, runner, db):
             )
             db.session.add(sme)
             smes.append(sme)
-        db.session.add(offer_b)
         db.session.flush()
         categories = ["hr", "export", "energy", None]
         statuses = ["confirmed"] * 5 + ["cancelled", "not_held", "planned", "disputed", "delivered"]
@@ -305,41 +275,18 @@ def generated(app, factory, runner, db):
             for _ in range(rng.randint(1, 4)):
                 on = date(2026, 2, 1) + timedelta(days=rng.randrange(0, 300))
                 sessions.append((on, rng.choice([0.5, 1]), rng.choice(statuses)))
-            need = Need(
-                ref=f"N-GEN-{n}",
-                organisation_id=rng.choice(smes).id,
-                title=f"Besoin {n}",
-                category=rng.choice(categories),
-                days=10,
-                postcode="54200",
-                commune="Toul",
-                status="matched",
-                starts_on=offer_a.starts_on,
-                ends_on=offer_a.ends_on,
+            need = matched_need(
+                world, f"N-GEN-{n}", rng.choice(smes).id, f"Besoin {n}", rng.choice(categories)
             )
-            db.session.add(need)
-            db.session.flush()
-            mission = Mission(
-                ref=f"M-GEN-{n:02d}",
-                need_id=need.id,
-                offer_id=offer.id,
-                convention_id=world.convention_id,
-                group_id=offer.organisation_id,
-                days=max(0.5, sum(d for _, d, s in sessions if s != "cancelled")),
+            mission = approved_mission(
+                coordinator,
+                f"M-GEN-{n:02d}",
+                need.id,
+                offer,
+                world.convention_id,
+                sessions,
                 starts_on=date(2026, 2, 1),
                 ends_on=date(2026, 12, 31),
-                status="agreed",
-                approved_days=0,
-                override_days=0,
-                override_group_days=0,
-                days_logged=0,
-            )
-            db.session.add(mission)
-            db.session.flush()
-            approve(coordinator, mission, datetime.now(UTC))
-            db.session.add_all(
-                MissionSession(mission_id=mission.id, held_on=on, days=d, status=s)
-                for on, d, s in sessions
             )
             if rng.random() < 0.6:
                 mission.rating = rng.randint(1, 5)
@@ -348,12 +295,7 @@ def generated(app, factory, runner, db):
             missions.append(mission.id)
         db.session.commit()
         group_b_id = group_b.id
-    assert (
-        runner.invoke(
-            args=["jobs", "run", "log-delivered-days", "--today", TODAY.isoformat()]
-        ).exit_code
-        == 0
-    )
+    run_ledger(runner, TODAY)
     with app.app_context():
         coordinator = db.session.get(User, world.people["coordinator"].id)
         for mission_id in rng.sample(missions, 6):

@@ -13,11 +13,10 @@ from openpyxl import load_workbook
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.conventions.ledger import add_correction, ledger_total
-from marketplace.conventions.models import ConventionGroup
-from marketplace.missions.models import Mission, MissionSession
-from marketplace.missions.services import approve
+from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
+from tests.ledger_world import approved_mission, matched_need, partner_group, run_ledger
 from tests.missions_world import as_client, build_world
 
 TODAY = date(2026, 11, 26)
@@ -32,62 +31,20 @@ def programme(app, factory, runner, db):
     """
     world = build_world(app, factory, quota=20, committed=10, offer_days=30, needs=2)
     with app.app_context():
-        group_a = db.session.get(Offer, world.offer_id).organisation
+        template = db.session.get(Offer, world.offer_id)
+        group_a = template.organisation
         other_sme = Organisation(
             kind="sme",
             name="PME Deux",
             postcode="54200",
             commune="Toul",
-            territory_id=group_a
-            and db.session.get(Need, world.need_ids[0]).organisation.territory_id,
+            territory_id=db.session.get(Need, world.need_ids[0]).organisation.territory_id,
         )
-        group_b = Organisation(kind="group", name="Groupe B", postcode="54000", commune="Nancy")
-        db.session.add_all([other_sme, group_b])
-        db.session.flush()
-        db.session.add(
-            ConventionGroup(
-                convention_id=world.convention_id, organisation_id=group_b.id, committed_days=10
-            )
+        db.session.add(other_sme)
+        group_b, offer_b = partner_group(
+            world, "Groupe B", 10, "b@test.example", "O-B", offer_days=20
         )
-        expert_b = User(
-            email="b@test.example",
-            name="Expert B",
-            role="volunteer",
-            organisation_id=group_b.id,
-            is_active_account=True,
-        )
-        db.session.add(expert_b)
-        db.session.flush()
-        template = db.session.get(Offer, world.offer_id)
-        offer_b = Offer(
-            ref="O-B",
-            organisation_id=group_b.id,
-            expert_id=expert_b.id,
-            title="Export",
-            days=20,
-            postcode="54000",
-            commune="Nancy",
-            max_km=80,
-            status="open",
-            days_reserved=0,
-            days_delivered=0,
-            starts_on=template.starts_on,
-            ends_on=template.ends_on,
-        )
-        need_c = Need(
-            ref="N-C",
-            organisation_id=other_sme.id,
-            title="Export Allemagne",
-            category="export",
-            days=4,
-            postcode="54200",
-            commune="Toul",
-            status="matched",
-            starts_on=template.starts_on,
-            ends_on=template.ends_on,
-        )
-        db.session.add_all([offer_b, need_c])
-        db.session.flush()
+        need_c = matched_need(world, "N-C", other_sme.id, "Export Allemagne", "export")
         for index in (0, 1):
             db.session.get(Need, world.need_ids[index]).category = "hr"
         coordinator = db.session.get(User, world.people["coordinator"].id)
@@ -124,39 +81,22 @@ def programme(app, factory, runner, db):
             ),
         ]
         ids = []
-        for n, (need_id, offer_id, group_id, sessions, outcome) in enumerate(plans):
-            mission = Mission(
-                ref=f"M-R{n}",
-                need_id=need_id,
-                offer_id=offer_id,
-                convention_id=world.convention_id,
-                group_id=group_id,
-                days=sum(d for _, d, s in sessions if s != "cancelled"),
+        for n, (need_id, offer_id, _group, sessions, outcome) in enumerate(plans):
+            mission = approved_mission(
+                coordinator,
+                f"M-R{n}",
+                need_id,
+                db.session.get(Offer, offer_id),
+                world.convention_id,
+                sessions,
                 starts_on=date(2026, 9, 1),
                 ends_on=date(2026, 12, 31),
-                status="agreed",
-                approved_days=0,
-                override_days=0,
-                override_group_days=0,
-                days_logged=0,
-            )
-            db.session.add(mission)
-            db.session.flush()
-            approve(coordinator, mission, datetime.now(UTC))
-            db.session.add_all(
-                MissionSession(mission_id=mission.id, held_on=on, days=d, status=s)
-                for on, d, s in sessions
             )
             if outcome:
                 mission.rating, mission.jobs_created, mission.jobs_preserved = outcome
             ids.append(mission.id)
         db.session.commit()
-    assert (
-        runner.invoke(
-            args=["jobs", "run", "log-delivered-days", "--today", TODAY.isoformat()]
-        ).exit_code
-        == 0
-    )
+    run_ledger(runner, TODAY)
     with app.app_context():
         add_correction(
             db.session.get(User, world.people["coordinator"].id),
