@@ -168,3 +168,81 @@ def test_a_second_scheduler_waits_and_takes_over(db_url, db):
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.communicate()
+
+
+def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db):
+    from zoneinfo import ZoneInfo
+
+    from marketplace.jobs.scheduler import missed_jobs
+
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 11, 26, 10, 2, tzinfo=paris)
+    with app.app_context():
+        assert missed_jobs(now, paris) == [job.id for job in JOBS]  # never run: every one
+
+        def ran(name: str, at: datetime, status: str = "succeeded") -> None:
+            db.session.add(
+                JobRun(
+                    name=name,
+                    period_on=at.date(),
+                    started_at=at.astimezone(UTC),
+                    status=status,
+                    counts={},
+                )
+            )
+
+        ran("expire", datetime(2026, 11, 26, 1, 0, 5, tzinfo=paris))  # today's run: done
+        ran("log-delivered-days", datetime(2026, 11, 25, 2, 0, 5, tzinfo=paris))  # yesterday's
+        ran("quota-alerts", datetime(2026, 11, 26, 2, 30, 1, tzinfo=paris), "failed")  # it ran
+        ran("purge-login-attempts", datetime(2026, 11, 26, 9, 0, tzinfo=paris))  # by hand, late
+        ran("remind", datetime(2026, 11, 26, 6, 59, 59, tzinfo=paris))  # just before 07:00
+        ran("send-mails", datetime(2026, 11, 26, 10, 0, 2, tzinfo=paris))
+        db.session.commit()
+        assert missed_jobs(now, paris) == ["log-delivered-days", "refresh-proposals", "remind"]
+        # At 00:30 yesterday's 02:00 run is the last one due: nothing of the ledger is missed.
+        early = datetime(2026, 11, 26, 0, 30, tzinfo=paris)
+        assert "log-delivered-days" not in missed_jobs(early, paris)
+
+
+def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db_url, db):
+    from datetime import date
+
+    from marketplace.conventions.models import LedgerEntry
+    from tests.ledger_world import mission_with_sessions
+    from tests.missions_world import build_world
+
+    world = build_world(app, factory, quota=100, committed=100, offer_days=60, needs=1)
+    today = date.today()
+    mission_with_sessions(
+        app,
+        world,
+        [
+            (today - timedelta(days=3), 1, "confirmed"),
+            (today - timedelta(days=2), 0.5, "confirmed"),
+        ],
+    )
+
+    def runs() -> dict[str, int]:
+        with app.app_context():
+            return dict(
+                db.session.execute(select(JobRun.name, func.count()).group_by(JobRun.name)).all()
+            )
+
+    for attempt in range(2):  # a fresh install (nothing ever ran), then a restart
+        proc = _scheduler(db_url)
+        try:
+            _wait_for(proc, "Scheduler started:")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and set(runs()) != {job.id for job in JOBS}:
+                time.sleep(0.2)
+            time.sleep(1 if attempt else 0)  # on restart: time to (wrongly) run anything again
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=60)
+            assert proc.returncode == 0, output
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert runs()["log-delivered-days"] == 1 and runs()["expire"] == 1, output
+        with app.app_context():
+            assert db.session.scalar(select(func.sum(LedgerEntry.days))) == 1.5

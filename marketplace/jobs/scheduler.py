@@ -6,16 +6,22 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from marketplace.jobs.registry import JOBS
-from marketplace.jobs.services import run_job
+from marketplace.jobs.registry import JOBS, JOBS_BY_ID, JobDefinition
+from marketplace.jobs.services import last_runs, run_job
 
 log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+HEARTBEAT_JOB = "scheduler-heartbeat"
+CATCH_UP_JOB = "catch-up"
 
 
 def _run_in_app(app: Flask, job_id: str) -> None:
@@ -25,9 +31,62 @@ def _run_in_app(app: Flask, job_id: str) -> None:
         log.info("job %s %s %s", job_id, run.status, run.counts or run.error)
 
 
-def build_scheduler(app: Flask, lock=None) -> BlockingScheduler:
-    """A blocking scheduler with an in-memory store and one entry per job definition."""
+def previous_fire_time(job: JobDefinition, now: datetime, timezone: tzinfo) -> datetime | None:
+    """The last time, up to `now`, that this job's schedule fired (within the last 8 days)."""
+    trigger = CronTrigger(timezone=timezone, **job.cron)
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    previous = None
+    while fire is not None and fire <= now:
+        previous = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return previous
+
+
+def missed_jobs(now: datetime, timezone: tzinfo) -> list[str]:
+    """The jobs whose last scheduled time passed with no run since (the scheduler was down,
+    or never ran), in the list's order: expire, then the ledger, then the alerts…
+
+    A run by hand (`jobs run`) after that time counts; so does a failed run (it is shown as
+    failed, and the next scheduled run catches up as usual).
+    """
+    missed = []
+    for job_id, _description, last in last_runs():
+        due = previous_fire_time(JOBS_BY_ID[job_id], now, timezone)
+        if due is None:
+            continue
+        started = last.started_at if last is not None else None
+        if started is not None and started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        if started is None or started < due:
+            missed.append(job_id)
+    return missed
+
+
+def _catch_up(app: Flask, stopping: threading.Event) -> None:
+    """Run, once and in order, the jobs missed while no scheduler ran: a fresh install or a
+    restart after downtime does not wait for the next night to bring the books up to date.
+    A stop request is honoured between two jobs."""
+    with app.app_context():
+        timezone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+        missed = missed_jobs(datetime.now(timezone), timezone)
+    if missed:
+        log.info("catching up the jobs missed while no scheduler ran: %s", ", ".join(missed))
+    for job_id in missed:
+        if stopping.is_set():
+            log.info("catch-up stopped before %s: the next scheduled run will do it", job_id)
+            return
+        _run_in_app(app, job_id)
+
+
+def build_scheduler(
+    app: Flask, lock=None, stopping: threading.Event | None = None
+) -> BlockingScheduler:
+    """A blocking scheduler with an in-memory store and one entry per job definition; in the
+    scheduler process (lock and stop event given) also the lock's heartbeat and a catch-up
+    run at start."""
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    if stopping is not None:
+        scheduler.add_job(_catch_up, "date", args=(app, stopping), id=CATCH_UP_JOB, name="Catch up")
     if lock is not None:
         # Keeps the SQLite lock row fresh; not a job of the list (it runs nothing).
         scheduler.add_job(
@@ -52,10 +111,6 @@ def build_scheduler(app: Flask, lock=None) -> BlockingScheduler:
     return scheduler
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-HEARTBEAT_JOB = "scheduler-heartbeat"
-
-
 def _never_called(_signum, _frame) -> None:  # pragma: no cover - the signals stay blocked
     """A handler, so that an inherited SIG_IGN does not discard the blocked signals."""
 
@@ -75,6 +130,7 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # before any thread starts
     scheduler: BlockingScheduler | None = None
     thread: threading.Thread | None = None
+    stopping = threading.Event()
     try:
         if not lock.acquire():
             echo(
@@ -85,10 +141,14 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
                 if signal.sigtimedwait(STOP_SIGNALS, poll_seconds) is not None:
                     return
         echo("Scheduler lock acquired.")
-        scheduler = build_scheduler(app, lock)
+        scheduler = build_scheduler(app, lock, stopping)
 
         def _started(_event) -> None:
-            names = ", ".join(job.id for job in scheduler.get_jobs() if job.id != HEARTBEAT_JOB)
+            names = ", ".join(
+                job.id
+                for job in scheduler.get_jobs()
+                if job.id not in (HEARTBEAT_JOB, CATCH_UP_JOB)
+            )
             echo(f"Scheduler started: {names}")
 
         scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
@@ -98,6 +158,7 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
             if signal.sigtimedwait(STOP_SIGNALS, 1.0) is not None:
                 break
     finally:
+        stopping.set()
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=True)  # a running job finishes before the lock goes
         if thread is not None:
