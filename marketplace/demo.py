@@ -176,6 +176,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
         "partners": 0,
         "users": 0,
         "missions": 0,
+        "needs and offers": 0,
     }
     import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
     geocoder = Geocoder()
@@ -237,6 +238,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
             convention.coordinators.append(user)
     db.session.flush()
     created["missions"] += _demo_missions(today)
+    created["needs and offers"] += _demo_market(today)
     return created
 
 
@@ -272,15 +274,149 @@ DEMO_MISSIONS = [
 ]
 
 
+# An open market beside the missions: needs waiting for help and offers with days to give,
+# matched at load, so every role finds proposals to look at and answer.
+DEMO_NEEDS = [
+    {
+        "key": "3",
+        "sme": "Menuiserie Colin",
+        "title": "Revoir nos contrats de travail et le règlement intérieur",
+        "skills": "droit du travail;contrats de travail;règlement intérieur",
+        "category": "hr",
+        "days": 2,
+    },
+    {
+        "key": "4",
+        "sme": "Transports Gérard et Fils",
+        "title": "Réduire la facture énergétique du dépôt",
+        "skills": "audit énergétique;éclairage LED;chauffage",
+        "category": "energy",
+        "days": 3,
+    },
+    {
+        "key": "5",
+        "sme": "Fonderie du Pays-Haut",
+        "title": "Premiers pas à l'export vers l'Allemagne",
+        "skills": "export;Allemagne;salons professionnels",
+        "category": "export",
+        "days": 4,
+    },
+]
+DEMO_OFFERS = [
+    {
+        "key": "3",
+        "expert": "expert@saint-gobain-demo.example",
+        "title": "Droit social : contrats de travail, règlement intérieur, CSE",
+        "skills": "droit du travail;contrats de travail;CSE",
+        "category": "hr",
+        "days": 6,
+    },
+    {
+        "key": "4",
+        "expert": "expert@michelin-demo.example",
+        "title": "Audit énergétique de sites industriels",
+        "skills": "audit énergétique;efficacité énergétique;CEE",
+        "category": "energy",
+        "days": 5,
+    },
+]
+
+
+def _demo_need(key: str, sme: Organisation, item: dict, days: float, window: dict, now):
+    from marketplace.listings_services import search_text_for
+    from marketplace.needs.models import Need
+    from marketplace.textnorm import fold
+
+    ref = f"N-DEMO-{key}"
+    return Need(
+        ref=ref,
+        organisation_id=sme.id,
+        title=item["title"],
+        description="",
+        skills=item["skills"],
+        category=item["category"],
+        days=days,
+        postcode=sme.postcode,
+        commune=sme.commune,
+        commune_key=fold(sme.commune),
+        lat=sme.lat,
+        lon=sme.lon,
+        is_remote_ok=False,
+        status="open",
+        created_at=now,
+        updated_at=now,
+        published_at=now,
+        search_text=search_text_for(ref, item["title"], item["skills"], sme.name, sme.commune),
+        **window,
+    )
+
+
+def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, now):
+    from marketplace.listings_services import search_text_for
+    from marketplace.offers.models import Offer
+    from marketplace.textnorm import fold
+
+    ref = f"O-DEMO-{key}"
+    group = expert.organisation
+    return Offer(
+        ref=ref,
+        organisation_id=group.id,
+        expert_id=expert.id,
+        title=item["title"],
+        description="",
+        skills=item["skills"],
+        category=item["category"],
+        days=days,
+        postcode=group.postcode,
+        commune=group.commune,
+        commune_key=fold(group.commune),
+        lat=group.lat,
+        lon=group.lon,
+        max_km=800,
+        is_remote_ok=True,
+        status="open",
+        days_reserved=0,
+        days_delivered=0,
+        created_at=now,
+        updated_at=now,
+        published_at=now,
+        search_text=search_text_for(ref, item["title"], item["skills"], group.name, group.commune),
+        **window,
+    )
+
+
+def _demo_market(today: date) -> int:
+    """The open needs and offers of the demo; proposals are computed when any was created."""
+    from datetime import UTC, datetime
+
+    from marketplace.matching.services import refresh_proposals
+    from marketplace.needs.models import Need
+    from marketplace.offers.models import Offer
+
+    now = datetime.now(UTC)
+    window = {"starts_on": today, "ends_on": today + timedelta(days=120)}
+    made = 0
+    for item in DEMO_NEEDS:
+        if not db.session.scalar(select(Need.id).where(Need.ref == f"N-DEMO-{item['key']}")):
+            sme = db.session.scalar(select(Organisation).where(Organisation.name == item["sme"]))
+            db.session.add(_demo_need(item["key"], sme, item, item["days"], window, now))
+            made += 1
+    for item in DEMO_OFFERS:
+        if not db.session.scalar(select(Offer.id).where(Offer.ref == f"O-DEMO-{item['key']}")):
+            expert = db.session.scalar(select(User).where(User.email == item["expert"]))
+            db.session.add(_demo_offer(item["key"], expert, item, item["days"], window, now))
+            made += 1
+    if made:
+        db.session.flush()
+        refresh_proposals(now)
+    return made
+
+
 def _demo_missions(today: date) -> int:
     from datetime import UTC, datetime
 
-    from marketplace.listings_services import search_text_for
     from marketplace.missions.models import Mission, MissionSession
     from marketplace.missions.services import approve, create_mission
-    from marketplace.needs.models import Need
-    from marketplace.offers.models import Offer
-    from marketplace.textnorm import fold
 
     now = datetime.now(UTC)
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
@@ -292,56 +428,9 @@ def _demo_missions(today: date) -> int:
         expert = db.session.scalar(select(User).where(User.email == item["expert"]))
         window = {"starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=90)}
         days = sum(d for _, d, _ in item["sessions"])
-        need = Need(
-            ref=f"N-DEMO-{item['key']}",
-            organisation_id=sme.id,
-            title=item["need"],
-            description="",
-            skills=item["skills"],
-            category=item["category"],
-            days=days,
-            postcode=sme.postcode,
-            commune=sme.commune,
-            commune_key=fold(sme.commune),
-            lat=sme.lat,
-            lon=sme.lon,
-            is_remote_ok=False,
-            status="open",
-            created_at=now,
-            updated_at=now,
-            published_at=now,
-            search_text=search_text_for(
-                f"N-DEMO-{item['key']}", item["need"], item["skills"], sme.name, sme.commune
-            ),
-            **window,
-        )
-        group = expert.organisation
-        offer = Offer(
-            ref=f"O-DEMO-{item['key']}",
-            organisation_id=group.id,
-            expert_id=expert.id,
-            title=item["offer"],
-            description="",
-            skills=item["skills"],
-            category=item["category"],
-            days=max(days, 5),
-            postcode=group.postcode,
-            commune=group.commune,
-            commune_key=fold(group.commune),
-            lat=group.lat,
-            lon=group.lon,
-            max_km=800,
-            is_remote_ok=True,
-            status="open",
-            days_reserved=0,
-            days_delivered=0,
-            created_at=now,
-            updated_at=now,
-            published_at=now,
-            search_text=search_text_for(
-                f"O-DEMO-{item['key']}", item["offer"], item["skills"], group.name, group.commune
-            ),
-            **window,
+        need = _demo_need(item["key"], sme, {**item, "title": item["need"]}, days, window, now)
+        offer = _demo_offer(
+            item["key"], expert, {**item, "title": item["offer"]}, max(days, 5), window, now
         )
         db.session.add_all([need, offer])
         db.session.flush()

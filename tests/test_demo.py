@@ -94,3 +94,27 @@ def test_coordinators_see_the_last_run_of_each_job(runner, app):
     login(client, account.email, account.password)
     page = client.get("/").get_data(as_text=True)
     assert "3 séances, 2,5 jours" in page and "jamais exécutée" in page
+
+
+def test_demo_market_has_proposals_for_each_side_and_none_irrelevant(runner, app):
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        pairs = set(
+            db.session.execute(
+                text(
+                    "SELECT n.ref, o.ref FROM proposals p JOIN needs n ON n.id = p.need_id "
+                    "JOIN offers o ON o.id = p.offer_id"
+                )
+            ).all()
+        )
+    # HR need ↔ HR offer, energy ↔ energy; the export need has no fitting offer: nothing.
+    assert pairs == {("N-DEMO-3", "O-DEMO-3"), ("N-DEMO-4", "O-DEMO-4")}
+    by_email = {a.email: a for a in ACCOUNTS}
+    for email, text_seen in (
+        ("direction@menuiserie-colin-demo.example", "Droit social"),
+        ("expert@saint-gobain-demo.example", "Revoir nos contrats de travail"),
+        ("coordination@alize-demo.example", "Réduire la facture énergétique"),
+    ):
+        client = app.test_client()
+        login(client, email, by_email[email].password)
+        assert text_seen in client.get("/proposals").get_data(as_text=True), email
