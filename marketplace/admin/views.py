@@ -29,7 +29,7 @@ STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 def _invitation_link(token: str) -> str:
     link = url_for("accounts.accept_invitation", token=token, _external=True)
-    # No mail is sent yet: the link goes to the log for the operator to pass on.
+    # Not mailed (the outbox would keep it in clear): shown to the inviter and logged.
     current_app.logger.info("Invitation link: %s", link)
     return link
 

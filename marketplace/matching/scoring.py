@@ -166,18 +166,25 @@ class OfferIndex:
             for concept_id, strength in item.concepts.items():
                 column = self.column[concept_id]
                 matrix[row, column] = strength * self.concept_weight[column]
-        self.matrix = matrix
+        # Concept-major (one contiguous row per concept): a need touches a handful of
+        # concepts, so only those rows are read, for every offer at once.
+        self.by_concept = np.ascontiguousarray(matrix.T)
         self.norms = np.linalg.norm(matrix, axis=1)
-        self.presence = matrix > 0
         nan = float("nan")
         self.lat = np.radians(np.array([nan if o.lat is None else o.lat for o in offers]))
         self.lon = np.radians(np.array([nan if o.lon is None else o.lon for o in offers]))
+        self.cos_lat = np.cos(self.lat)
         self.max_km = np.array([o.max_km for o in offers], np.float64)
         self.remote = np.array([o.remote_ok for o in offers], bool)
         self.remaining = np.array([o.days_remaining for o in offers], np.float64)
         self.start = np.array([_day(o.available_from, -1) for o in offers], np.int64)
         self.end = np.array([_day(o.available_until, -2) for o in offers], np.int64)
         self.short_texts = [item.short_text for item in self.profiles]
+        # Ties are broken by ref: each offer's place in ref order, for a vectorised sort.
+        self.ref_rank = np.empty(len(offers), np.int64)
+        self.ref_rank[sorted(range(len(offers)), key=lambda i: offers[i].ref)] = np.arange(
+            len(offers)
+        )
 
     def need_vector(self, need_profile: Profile) -> np.ndarray:
         vector = np.zeros(len(self.concept_ids), np.float64)
@@ -186,35 +193,44 @@ class OfferIndex:
             vector[column] = strength * self.concept_weight[column]
         return vector
 
-    def candidates(self, vector: np.ndarray) -> np.ndarray:
-        """Blocking: only offers that share at least one concept with the need."""
-        columns = np.nonzero(vector)[0]
-        if not len(columns):
-            return np.zeros(0, np.int64)
-        return np.nonzero(self.presence[:, columns].any(axis=1))[0]
+    def feasible_overlap(
+        self, need: NeedData, vector: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Blocking, hard constraints and concept overlap, vectorised over every offer:
+        (the offers that share at least one concept with the need and break no hard
+        constraint, their overlap 0-1, their distance in km or nan when unknown).
 
-    def feasible_mask(self, need: NeedData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(allowed, distance km or nan) for these offers: the hard constraints, vectorised."""
-        if need.earliest is None or need.latest is None:
-            return np.zeros(len(rows), bool), np.full(len(rows), np.nan)
-        window = (self.start[rows] <= need.latest.toordinal()) & (
-            self.end[rows] >= need.earliest.toordinal()
+        Only the need's concepts are read (a few rows of `by_concept`); the distance is
+        only computed where the concepts, the window and the capacity already fit.
+        """
+        columns = np.nonzero(vector)[0]
+        if not len(columns) or need.earliest is None or need.latest is None:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        block = self.by_concept[columns]  # (need's concepts, offers)
+        weights = vector[columns]
+        coverage = np.minimum(block, weights[:, None]).sum(axis=0)  # > 0 iff a shared concept
+        fits = (
+            (coverage > 0)
+            & (self.start <= need.latest.toordinal())
+            & (self.end >= need.earliest.toordinal())
+            & (self.remaining > 0)
         )
-        capacity = self.remaining[rows] > 0
-        if need.lat is None or need.lon is None:
-            distance = np.full(len(rows), np.nan)
-        else:
+        rows = np.nonzero(fits)[0]
+        distance = np.full(len(rows), np.nan)
+        if need.lat is not None and need.lon is not None:
             lat, lon = math.radians(need.lat), math.radians(need.lon)
-            dlat = self.lat[rows] - lat
-            dlon = self.lon[rows] - lon
             a = (
-                np.sin(dlat / 2) ** 2
-                + math.cos(lat) * np.cos(self.lat[rows]) * np.sin(dlon / 2) ** 2
+                np.sin((self.lat[rows] - lat) / 2) ** 2
+                + math.cos(lat) * self.cos_lat[rows] * np.sin((self.lon[rows] - lon) / 2) ** 2
             )
             distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-        near = np.nan_to_num(distance, nan=np.inf) <= self.max_km[rows]
-        both_remote = self.remote[rows] & bool(need.remote_ok)
-        return window & capacity & (both_remote | near), distance
+        with np.errstate(invalid="ignore"):
+            near = distance <= self.max_km[rows]  # nan (unknown) is never near
+        allowed = near | (self.remote[rows] & bool(need.remote_ok))
+        rows, distance = rows[allowed], distance[allowed]
+        cosine = (weights @ block[:, rows]) / (self.norms[rows] * np.linalg.norm(weights))
+        overlap = 0.6 * coverage[rows] / weights.sum() + 0.4 * cosine
+        return rows, overlap, distance
 
 
 def _day(value: date | None, missing: int) -> int:
@@ -258,31 +274,24 @@ def _match_one(
     lang: str,
 ) -> list[Match]:
     vector = index.need_vector(need_profile)
-    rows = index.candidates(vector)
+    rows, overlap, distance = index.feasible_overlap(need, vector)
     if not len(rows):
         return []
-    allowed, distance = index.feasible_mask(need, rows)
-    rows, distance = rows[allowed], distance[allowed]
-    if not len(rows):
-        return []
-    sub = index.matrix[rows]
-    coverage = np.minimum(sub, vector).sum(axis=1) / vector.sum()
-    cosine = (sub @ vector) / (index.norms[rows] * np.linalg.norm(vector))
-    overlap = 0.6 * coverage + 0.4 * cosine
     order = np.lexsort((rows, -overlap))[:FUZZY_SHORTLIST]
     order = order[overlap[order] > 0]
     if not len(order):
         return []
+    # One need against a short list: a single thread beats starting a pool each time.
     fuzzy = process.cdist(
         [need_profile.short_text],
         [index.short_texts[r] for r in rows[order]],
         scorer=fuzz.token_sort_ratio,
-        workers=-1,
+        workers=1,
         dtype=np.float32,
     )[0]
     scores = 100 * (CONCEPT_SHARE * overlap[order] + (1 - CONCEPT_SHARE) * fuzzy / 100)
     scores = np.round(scores, 1)
-    ranked = sorted(range(len(order)), key=lambda k: (-scores[k], index.offers[rows[order[k]]].ref))
+    ranked = np.lexsort((index.ref_rank[rows[order]], -scores))
     floor = max(min_score, float(scores[ranked[0]]) * RELATIVE_CUTOFF)
     kept = [k for k in ranked if scores[k] >= floor][:top]
     matches = []
