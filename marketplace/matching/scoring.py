@@ -281,12 +281,11 @@ def _match_one(
     order = order[overlap[order] > 0]
     if not len(order):
         return []
-    # One need against a short list: a single thread beats starting a pool each time.
     fuzzy = process.cdist(
         [need_profile.short_text],
         [index.short_texts[r] for r in rows[order]],
         scorer=fuzz.token_sort_ratio,
-        workers=1,
+        workers=-1,
         dtype=np.float32,
     )[0]
     scores = 100 * (CONCEPT_SHARE * overlap[order] + (1 - CONCEPT_SHARE) * fuzzy / 100)
