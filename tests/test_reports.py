@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
@@ -207,8 +208,13 @@ def test_burn_up_chart_is_well_formed_with_one_point_per_month(app, factory, pro
     ns = "{http://www.w3.org/2000/svg}"
     lines = {p.get("class"): p.get("points").split() for p in root.iter(f"{ns}polyline")}
     assert set(lines) == {"pace", "committed", "delivered"}
-    assert len(lines["delivered"]) == 36  # 2025-01 … 2027-12
+    assert len(lines["pace"]) == 36  # 2025-01 … 2027-12: the even pace to the end
+    today = date.today()
+    months_so_far = min(36, max(0, (today.year - 2025) * 12 + today.month))
+    # Delivered and reserved stop at this month: nothing is drawn for the future.
+    assert len(lines["delivered"]) == len(lines["committed"]) == months_so_far
     assert "<td>2026-11</td>" in html  # the data table beside it
+    assert re.search(r"<td>2027-12</td><td class=\"num\">—</td>", html)
 
 
 def test_every_breakdown_row_drills_down_to_its_missions(app, factory, programme):

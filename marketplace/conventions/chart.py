@@ -9,10 +9,11 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
 
 
 def burn_up_svg(points: list[dict], quota: float, title: str, labels: dict[str, str]) -> str:
-    """Delivered and delivered + reserved over time, against the quota and the even pace."""
+    """Delivered and delivered + reserved up to this month, against the quota and the even
+    pace to the convention's end."""
     if not points:
         return ""
-    top_value = max([quota, *(p["committed"] for p in points)]) * 1.1 or 1.0
+    top_value = max([quota, *(p["committed"] or 0 for p in points)]) * 1.1 or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     steps = max(1, len(points) - 1)
 
@@ -22,8 +23,8 @@ def burn_up_svg(points: list[dict], quota: float, title: str, labels: dict[str, 
     def y(value: float) -> float:
         return round(TOP + plot_h * (1 - value / top_value), 1)
 
-    def line(key: str) -> str:
-        return " ".join(f"{x(i)},{y(p[key])}" for i, p in enumerate(points))
+    def line(key: str) -> str:  # months without a value (the future) are left out
+        return " ".join(f"{x(i)},{y(p[key])}" for i, p in enumerate(points) if p[key] is not None)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '

@@ -355,10 +355,12 @@ def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[st
     return whole, groups
 
 
-def burn_up(convention: Convention) -> list[dict]:
+def burn_up(convention: Convention, today: date) -> list[dict]:
     """Per month from the start to the end: cumulative delivered, delivered + reserved, pace.
 
     Reserved days count from the month their mission was approved (its approval event).
+    Months after today's have no delivered or reserved figure (None): the chart stops there,
+    only the even pace goes on to the convention's end.
     """
     from marketplace.missions.models import MissionEvent
 
@@ -386,14 +388,16 @@ def burn_up(convention: Convention) -> list[dict]:
     months = _months(convention.starts_on, convention.ends_on)
     points, done, held = [], 0.0, 0.0
     total = len(months)
+    current = f"{today.year:04d}-{today.month:02d}"
     for index, key in enumerate(months, start=1):
         done += float(delivered.get(key, 0) or 0)
         held += float(reserved.get(key, 0) or 0)
+        past = key <= current
         points.append(
             {
                 "month": key,
-                "delivered": done,
-                "committed": done + held,
+                "delivered": done if past else None,
+                "committed": done + held if past else None,
                 "pace": round(convention.skill_days_quota * index / total, 1),
             }
         )

@@ -61,7 +61,7 @@ def show_convention(convention_id: int):
     if current_user.role == Role.GROUP_REFERENT:
         mine = db.session.get(Organisation, current_user.organisation_id).name
         groups = [g for g in groups if g[0] == mine]
-    points = burn_up(convention)
+    points = burn_up(convention, date.today())
     labels = {
         "delivered": _("days delivered"),
         "committed": _("delivered + reserved"),
