@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace import create_app
@@ -116,6 +118,36 @@ def test_scheduler_process_starts_and_stops_cleanly(db_url, db):
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+
+
+TGKILL = {"x86_64": 234, "aarch64": 131}  # the syscall that signals one thread of a process
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").exists() or platform.machine() not in TGKILL,
+    reason="needs Linux /proc and tgkill",
+)
+def test_a_stop_signal_landing_on_any_thread_stops_the_scheduler(db_url, db):
+    """The kernel may hand SIGTERM to any thread of the process (numpy's BLAS threads
+    among them); whichever it is, the scheduler stops cleanly."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    proc = _scheduler(db_url)
+    try:
+        _wait_for(proc, "Scheduler started:")
+        threads = sorted(int(t) for t in os.listdir(f"/proc/{proc.pid}/task"))
+        others = [t for t in threads if t != proc.pid]
+        assert others, threads
+        # The newest thread: one the scheduler started, not the main thread.
+        assert libc.syscall(TGKILL[platform.machine()], proc.pid, others[-1], signal.SIGTERM) == 0
+        output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, output
+        assert "Scheduler stopped." in output
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _scheduler(db_url: str) -> subprocess.Popen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -111,23 +112,37 @@ def build_scheduler(
     return scheduler
 
 
-def _never_called(_signum, _frame) -> None:  # pragma: no cover - the signals stay blocked
-    """A handler, so that an inherited SIG_IGN does not discard the blocked signals."""
+def _sleep_unless_stopped(stop: dict, seconds: float) -> bool:
+    """Sleep in short slices; True as soon as a stop was requested."""
+    deadline = time.monotonic() + seconds
+    while not stop["requested"]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.1))
+    return True
 
 
 def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_seconds: float) -> None:
     """The scheduler process's main: wait for the lock, run the jobs until SIGTERM/SIGINT.
 
-    The stop signals are blocked and taken synchronously by the main thread
-    (sigtimedwait), which does nothing else, while the blocking scheduler runs
-    in its own thread. No code runs inside a signal handler: a handler calling
-    shutdown() can land while the scheduler holds its own non-reentrant lock and
-    deadlock (seen: 2 stops in 20 hung that way). This function owns the
+    The blocking scheduler runs in its own thread; the main thread only waits for a stop.
+    The signal handler does nothing but set a flag: a handler calling shutdown() could land
+    while the main thread held one of the scheduler's non-reentrant locks and deadlock (seen:
+    2 stops in 20 hung that way). Taking the signals with sigwait() in the main thread is
+    not enough either: a process-directed signal can be delivered to any native thread that
+    does not block it (numpy's BLAS pool, started at import before we could block anything),
+    and sigwait() then never sees it (seen: 1 stop in 20 lost). The flag is set whichever
+    thread received the signal, and is read at most 0.1 s later. This function owns the
     process's signals; it is meant to be the last thing the process does.
     """
+    stop = {"requested": False}
+
+    def _request_stop(_signum, _frame) -> None:
+        stop["requested"] = True  # nothing else: no lock, no call into the scheduler
+
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _never_called)
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # before any thread starts
+        signal.signal(signum, _request_stop)
     scheduler: BlockingScheduler | None = None
     thread: threading.Thread | None = None
     stopping = threading.Event()
@@ -138,7 +153,7 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
                 "waiting for it to stop."
             )
             while not lock.acquire():
-                if signal.sigtimedwait(STOP_SIGNALS, poll_seconds) is not None:
+                if _sleep_unless_stopped(stop, poll_seconds):
                     return
         echo("Scheduler lock acquired.")
         scheduler = build_scheduler(app, lock, stopping)
@@ -154,9 +169,8 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
         scheduler.add_listener(_started, EVENT_SCHEDULER_STARTED)
         thread = threading.Thread(target=scheduler.start, name="scheduler")
         thread.start()
-        while thread.is_alive():
-            if signal.sigtimedwait(STOP_SIGNALS, 1.0) is not None:
-                break
+        while thread.is_alive() and not stop["requested"]:
+            thread.join(timeout=0.1)
     finally:
         stopping.set()
         if scheduler is not None and scheduler.running:
