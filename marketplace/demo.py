@@ -322,66 +322,53 @@ DEMO_OFFERS = [
 ]
 
 
-def _demo_need(key: str, sme: Organisation, item: dict, days: float, window: dict, now):
+def _listing_fields(prefix: str, key: str, place: Organisation, item: dict, days, window, now):
+    """What a demo need and a demo offer share: ref, text, place (their organisation's),
+    status open, dates."""
     from marketplace.listings_services import search_text_for
-    from marketplace.needs.models import Need
     from marketplace.textnorm import fold
 
-    ref = f"N-DEMO-{key}"
-    return Need(
-        ref=ref,
-        organisation_id=sme.id,
-        title=item["title"],
-        description="",
-        skills=item["skills"],
-        category=item["category"],
-        days=days,
-        postcode=sme.postcode,
-        commune=sme.commune,
-        commune_key=fold(sme.commune),
-        lat=sme.lat,
-        lon=sme.lon,
-        is_remote_ok=False,
-        status="open",
-        created_at=now,
-        updated_at=now,
-        published_at=now,
-        search_text=search_text_for(ref, item["title"], item["skills"], sme.name, sme.commune),
+    ref = f"{prefix}-DEMO-{key}"
+    return {
+        "ref": ref,
+        "organisation_id": place.id,
+        "title": item["title"],
+        "description": "",
+        "skills": item["skills"],
+        "category": item["category"],
+        "days": days,
+        "postcode": place.postcode,
+        "commune": place.commune,
+        "commune_key": fold(place.commune),
+        "lat": place.lat,
+        "lon": place.lon,
+        "status": "open",
+        "created_at": now,
+        "updated_at": now,
+        "published_at": now,
+        "search_text": search_text_for(
+            ref, item["title"], item["skills"], place.name, place.commune
+        ),
         **window,
-    )
+    }
+
+
+def _demo_need(key: str, sme: Organisation, item: dict, days: float, window: dict, now):
+    from marketplace.needs.models import Need
+
+    return Need(**_listing_fields("N", key, sme, item, days, window, now), is_remote_ok=False)
 
 
 def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, now):
-    from marketplace.listings_services import search_text_for
     from marketplace.offers.models import Offer
-    from marketplace.textnorm import fold
 
-    ref = f"O-DEMO-{key}"
-    group = expert.organisation
     return Offer(
-        ref=ref,
-        organisation_id=group.id,
+        **_listing_fields("O", key, expert.organisation, item, days, window, now),
         expert_id=expert.id,
-        title=item["title"],
-        description="",
-        skills=item["skills"],
-        category=item["category"],
-        days=days,
-        postcode=group.postcode,
-        commune=group.commune,
-        commune_key=fold(group.commune),
-        lat=group.lat,
-        lon=group.lon,
         max_km=800,
         is_remote_ok=True,
-        status="open",
         days_reserved=0,
         days_delivered=0,
-        created_at=now,
-        updated_at=now,
-        published_at=now,
-        search_text=search_text_for(ref, item["title"], item["skills"], group.name, group.commune),
-        **window,
     )
 
 

@@ -111,13 +111,9 @@ def test_scheduler_process_starts_and_stops_cleanly(db_url, db):
                 first_line = proc.stdout.readline()
             assert "purge-login-attempts" in first_line and "send-mails" in first_line
             proc.send_signal(stop)
-            output, _ = proc.communicate(timeout=30)
-            assert proc.returncode == 0, output
-            assert "Scheduler stopped." in output
+            _stops_cleanly(proc)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            _kill_if_running(proc)
 
 
 TGKILL = {"x86_64": 234, "aarch64": 131}  # the syscall that signals one thread of a process
@@ -141,13 +137,21 @@ def test_a_stop_signal_landing_on_any_thread_stops_the_scheduler(db_url, db):
         assert others, threads
         # The newest thread: one the scheduler started, not the main thread.
         assert libc.syscall(TGKILL[platform.machine()], proc.pid, others[-1], signal.SIGTERM) == 0
-        output, _ = proc.communicate(timeout=30)
-        assert proc.returncode == 0, output
-        assert "Scheduler stopped." in output
+        _stops_cleanly(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        _kill_if_running(proc)
+
+
+def _stops_cleanly(proc: subprocess.Popen) -> None:
+    output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert "Scheduler stopped." in output
+
+
+def _kill_if_running(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
 
 
 def _scheduler(db_url: str) -> subprocess.Popen:
