@@ -150,7 +150,14 @@ def fetch_plain(statement: Select) -> list[tuple]:
         params = tuple(values[name] for name in compiled.positiontup)
     else:
         params = values
-    return connection.exec_driver_sql(compiled.string, params).fetchall()
+    # The driver's own cursor: even exec_driver_sql() builds a Row per row, which cost
+    # ~90 ms of a 180 ms search over 50,000 needs. Inside the session's transaction.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def fuzzy_ids(query: Select, model, text: str) -> list[int]:
@@ -182,8 +189,8 @@ def fuzzy_ids(query: Select, model, text: str) -> list[int]:
     worst = scores.min(axis=0)
     total = scores.sum(axis=0, dtype=np.int32)
     keep = np.nonzero(worst >= SEARCH_MIN_SCORE)[0]
-    order = sorted(keep.tolist(), key=lambda i: (-int(total[i]), i))
-    return [rows[i][0] for i in order]
+    order = keep[np.lexsort((keep, -total[keep]))]  # best total first, then list order
+    return [rows[i][0] for i in order.tolist()]
 
 
 @dataclass
