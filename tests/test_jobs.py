@@ -282,3 +282,28 @@ def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db
         assert runs()["log-delivered-days"] == 1 and runs()["expire"] == 1, output
         with app.app_context():
             assert db.session.scalar(select(func.sum(LedgerEntry.days))) == 1.5
+
+
+def test_a_silent_sqlite_lock_holder_is_replaced(app, db):
+    from sqlalchemy import update
+
+    from marketplace.jobs.lock import SchedulerLock
+    from marketplace.jobs.models import JobLock
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's advisory lock goes with its process")
+        first = SchedulerLock(db.engine, timedelta(seconds=90))
+        second = SchedulerLock(db.engine, timedelta(seconds=90))
+        first.holder, second.holder = "host:1", "host:2"
+        assert first.acquire()
+        assert not second.acquire()  # a fresh heartbeat: still held
+        db.session.execute(
+            update(JobLock).values(heartbeat_at=datetime.now(UTC) - timedelta(seconds=91))
+        )
+        db.session.commit()
+        assert second.acquire()  # silent for longer than stale_after: taken over
+        assert not first.acquire()
+        second.release()
+        assert first.acquire()
+        first.release()

@@ -58,9 +58,7 @@ class SchedulerLock:
                     )
                 )
                 return True
-            beat = row.heartbeat_at
-            if beat is not None and beat.tzinfo is None:
-                beat = beat.replace(tzinfo=UTC)
+            beat = row.heartbeat_at  # UTCDateTime reads back aware, on SQLite too
             if row.holder == self.holder or beat is None or now - beat > self.stale_after:
                 connection.execute(
                     update(JobLock.__table__)

@@ -55,10 +55,7 @@ def missed_jobs(now: datetime, timezone: tzinfo) -> list[str]:
         due = previous_fire_time(JOBS_BY_ID[job_id], now, timezone)
         if due is None:
             continue
-        started = last.started_at if last is not None else None
-        if started is not None and started.tzinfo is None:
-            started = started.replace(tzinfo=UTC)
-        if started is None or started < due:
+        if last is None or last.started_at < due:  # UTCDateTime reads back aware
             missed.append(job_id)
     return missed
 
