@@ -15,8 +15,8 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.test_geo import load_communes
 
-# The example set lives in shared/, beside the repository (as in CI's checkout).
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "matching-dev"
+# The project's own labelled set (import format v1), also used by the matcher's tests.
+DEV = Path(__file__).resolve().parent / "data" / "matching"
 
 
 def read(kind: str) -> tuple[list[str], list[list[str]]]:
@@ -40,23 +40,23 @@ def counts(app) -> dict:
         }
 
 
-def test_dev_set_imports_60_needs_and_40_offers(runner, app):
+def test_labelled_set_imports_38_needs_and_22_offers(runner, app):
     result = runner.invoke(args=["import", "needs", str(DEV / "needs.csv")])
     assert result.exit_code == 0, result.output
-    assert "60 needs: 60 created" in result.output
+    assert "38 needs: 38 created" in result.output
     result = runner.invoke(args=["import", "offers", str(DEV / "offers.csv")])
     assert result.exit_code == 0, result.output
-    assert "40 offers: 40 created" in result.output
+    assert "22 offers: 22 created" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Need.id))) == 60
-        assert db.session.scalar(select(func.count(Offer.id))) == 40
-        assert db.session.scalar(select(func.count(Need.id)).where(Need.status == "open")) == 60
+        assert db.session.scalar(select(func.count(Need.id))) == 38
+        assert db.session.scalar(select(func.count(Offer.id))) == 22
+        assert db.session.scalar(select(func.count(Need.id)).where(Need.status == "open")) == 38
         experts = db.session.scalars(select(User).where(User.role == "volunteer")).all()
         assert experts and all(not e.is_active and e.password_hash is None for e in experts)
-        need = db.session.scalar(select(Need).where(Need.ref == "N-51617"))
-        assert need.organisation.siren == "327109146"
-        assert need.days == 2 and need.skills == "moules;maintenance préventive"
-        offer = db.session.scalar(select(Offer).where(Offer.ref == "O-51966"))
+        need = db.session.scalar(select(Need).where(Need.ref == "N-2006"))
+        assert need.organisation.siren == "935181909"
+        assert need.days == 3 and need.skills == "maintenance préventive;GMAO"
+        offer = db.session.scalar(select(Offer).where(Offer.ref == "O-1009"))
         assert offer.organisation.kind == "group" and offer.expert.email.endswith(".example")
         assert offer.max_km == 60 and offer.is_remote_ok
 
@@ -67,12 +67,12 @@ def test_reimport_updates_by_ref_and_reports_unchanged(runner, app, tmp_path):
     rows[0][header.index("title")] = "Nouveau titre"
     result = runner.invoke(args=["import", "needs", str(write(tmp_path / "n.csv", header, rows))])
     assert result.exit_code == 0, result.output
-    assert "0 created, 1 updated, 59 unchanged" in result.output
+    assert "0 created, 1 updated, 37 unchanged" in result.output
     with app.app_context():
         assert (
             db.session.scalar(select(Need.title).where(Need.ref == rows[0][0])) == "Nouveau titre"
         )
-        assert db.session.scalar(select(func.count(Need.id))) == 60
+        assert db.session.scalar(select(func.count(Need.id))) == 38
 
 
 def test_bom_and_semicolons_from_french_spreadsheets(runner, app, tmp_path):
@@ -82,7 +82,7 @@ def test_bom_and_semicolons_from_french_spreadsheets(runner, app, tmp_path):
     path = write(tmp_path / "excel.csv", header, rows, delimiter=";", bom=True)
     result = runner.invoke(args=["import", "needs", str(path)])
     assert result.exit_code == 0, result.output
-    assert counts(app)["Need"] == 60
+    assert counts(app)["Need"] == 38
 
 
 def _broken(kind, tmp_path, mutate):
@@ -223,7 +223,7 @@ def test_unknown_commune_still_imports_with_a_warning(runner, app, tmp_path):
 
 
 def test_other_rows_of_the_file_locate_a_commune_the_table_lacks(runner, app):
-    # Épinal has coordinates on one row of needs.csv and none on another.
+    # Épinal and Metz have coordinates on one row of needs.csv and none on another.
     result = runner.invoke(args=["import", "needs", str(DEV / "needs.csv")])
     assert "unknown distance" not in result.output
     with app.app_context():

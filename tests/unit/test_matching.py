@@ -22,7 +22,7 @@ from marketplace.matching.text import fold, normalise, tokens
 from marketplace.matching.vocabulary import Vocabulary, default_vocabulary
 from marketplace.textnorm import fold as fold_key
 
-DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "matching-dev"
+DEV = Path(__file__).resolve().parents[1] / "data" / "matching"
 COMMUNES = Path(__file__).resolve().parents[2] / "marketplace/geo/data/communes-demo.csv"
 D = date(2026, 3, 1)
 
@@ -291,7 +291,7 @@ def _read_dev():
     return made_needs, made_offers
 
 
-def test_dev_set_reaches_the_targets():
+def test_labelled_set_reaches_the_targets():
     made_needs, made_offers = _read_dev()
     figures = evaluate(
         match_all(made_needs, made_offers, top=5),
