@@ -8,7 +8,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint translations messages bench clean
+.PHONY: run test test-fast lint translations messages bench evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ run: $(VENV)/.installed-app translations
 
 test: $(VENV)/.installed-test translations
 	$(BIN)/pytest
+
+# Everything but the tests that start or race processes (marked slow).
+test-fast: $(VENV)/.installed-test translations
+	$(BIN)/pytest -m "not slow"
+
+# Score the matcher on a labelled set: make evaluate DATA=path/to/set (needs.csv, offers.csv,
+# gold.csv). Default: the project's own set.
+DATA ?= tests/data/matching
+evaluate: $(VENV)/.installed-app translations
+	$(FLASK) match evaluate $(DATA)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -47,12 +47,16 @@ class Config:
     INVITATION_VALIDITY = timedelta(days=7)
 
     BABEL_DEFAULT_LOCALE = "fr"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    # The programme's timezone: `clock.today()`, the scheduler's cron times, dates shown.
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("fr", "en")
 
     # Scheduler: a lock holder silent this long is taken over; a waiting process
     # retries this often.
     SCHEDULER_LOCK_STALE_SECONDS = int(os.environ.get("SCHEDULER_LOCK_STALE_SECONDS", "90"))
+    # A running job refreshes its run's heartbeat this often; silent for 3 beats = dead.
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "30"))
     SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "10"))
 
     # Sessions logged per transaction by log-delivered-days.

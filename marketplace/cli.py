@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from marketplace import clock
 from marketplace.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -53,7 +54,7 @@ def _import(kind: str, path: str) -> None:
                 click.echo(f"{path}: {error}", err=True)
             raise click.ClickException(f"{len(plan.errors)} error(s): nothing was imported.")
         try:
-            apply_import(plan, datetime.now(UTC), progress=bar.update)
+            apply_import(plan, clock.now(), progress=bar.update)
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -147,7 +148,7 @@ def demo_accounts() -> None:
 
 def _parse_today(value: str | None) -> date:
     if value is None:
-        return datetime.now(UTC).date()
+        return clock.today()
     try:
         return date.fromisoformat(value)
     except ValueError as error:
@@ -166,7 +167,7 @@ def jobs_run(name: str, today_text: str | None, fmt: str) -> None:
     if name not in JOBS_BY_ID:
         raise click.UsageError(f"unknown job {name!r}; known: {', '.join(sorted(JOBS_BY_ID))}")
     today = _parse_today(today_text)
-    run = run_job(name, today, datetime.now(UTC))
+    run = run_job(name, today, clock.now())
     if fmt == "json":
         payload = {
             "job": name,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from marketplace import clock
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.services import hash_password
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
@@ -168,7 +169,7 @@ def database_is_empty() -> bool:
 
 def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
     """Create whatever demo record is missing; returns how many of each were created."""
-    today = today or date.today()
+    today = today or clock.today()
     created = {
         "territories": 0,
         "organisations": 0,
@@ -374,13 +375,12 @@ def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, n
 
 def _demo_market(today: date) -> int:
     """The open needs and offers of the demo; proposals are computed when any was created."""
-    from datetime import UTC, datetime
 
     from marketplace.matching.services import refresh_proposals
     from marketplace.needs.models import Need
     from marketplace.offers.models import Offer
 
-    now = datetime.now(UTC)
+    now = clock.now()
     window = {"starts_on": today, "ends_on": today + timedelta(days=120)}
     made = 0
     for item in DEMO_NEEDS:
@@ -400,12 +400,11 @@ def _demo_market(today: date) -> int:
 
 
 def _demo_missions(today: date) -> int:
-    from datetime import UTC, datetime
 
     from marketplace.missions.models import Mission, MissionSession
     from marketplace.missions.services import approve, create_mission
 
-    now = datetime.now(UTC)
+    now = clock.now()
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
     made = 0
     for item in DEMO_MISSIONS:

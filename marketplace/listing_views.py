@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,10 +22,6 @@ from marketplace.listings_services import (
     check_place,
     page_of,
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def filter_form(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ from sqlalchemy import text
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from tests.processes import worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +27,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+@pytest.mark.slow
 def test_concurrent_writers_neither_fail_nor_lose_updates(app, factory, db_url):
     """4 processes x 25 read-modify-write transactions on one row.
 
@@ -39,26 +38,7 @@ def test_concurrent_writers_neither_fail_nor_lose_updates(app, factory, db_url):
     if not _is_sqlite(app):
         pytest.skip("BEGIN IMMEDIATE is the SQLite answer; PostgreSQL uses row locks")
     user = factory.user()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.workers",
-                "bump_session_version",
-                db_url,
-                str(user.id),
-                "25",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
+    procs = [worker(db_url, "bump_session_version", str(user.id), "25") for _ in range(4)]
     errors = []
     for proc in procs:
         _out, err = proc.communicate(timeout=120)

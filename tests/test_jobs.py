@@ -7,7 +7,6 @@ import os
 import platform
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.jobs.models import JobRun
 from marketplace.jobs.registry import JOBS
 from tests.conftest import dispose, make_config
+from tests.processes import flask, read_until, stop, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,10 +99,11 @@ def test_scheduler_definition_has_stable_ids(app):
     assert [job.id for job in scheduler.get_jobs()] == [job.id for job in JOBS]
 
 
+@pytest.mark.slow
 def test_scheduler_process_starts_and_stops_cleanly(db_url, db):
     # Stopped right after it starts, when it is busiest: a stop taken inside a
     # signal handler used to deadlock there about one time in ten.
-    for stop in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+    for stop_signal in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
         proc = _scheduler(db_url)
         try:
             deadline = time.monotonic() + 30
@@ -110,10 +111,10 @@ def test_scheduler_process_starts_and_stops_cleanly(db_url, db):
             while time.monotonic() < deadline and "Scheduler started:" not in first_line:
                 first_line = proc.stdout.readline()
             assert "purge-login-attempts" in first_line and "send-mails" in first_line
-            proc.send_signal(stop)
+            proc.send_signal(stop_signal)
             _stops_cleanly(proc)
         finally:
-            _kill_if_running(proc)
+            stop(proc)
 
 
 TGKILL = {"x86_64": 234, "aarch64": 131}  # the syscall that signals one thread of a process
@@ -123,6 +124,7 @@ TGKILL = {"x86_64": 234, "aarch64": 131}  # the syscall that signals one thread 
     not Path("/proc/self/task").exists() or platform.machine() not in TGKILL,
     reason="needs Linux /proc and tgkill",
 )
+@pytest.mark.slow
 def test_a_stop_signal_landing_on_any_thread_stops_the_scheduler(db_url, db):
     """The kernel may hand SIGTERM to any thread of the process (numpy's BLAS threads
     among them); whichever it is, the scheduler stops cleanly."""
@@ -131,7 +133,7 @@ def test_a_stop_signal_landing_on_any_thread_stops_the_scheduler(db_url, db):
     libc = ctypes.CDLL(None, use_errno=True)
     proc = _scheduler(db_url)
     try:
-        _wait_for(proc, "Scheduler started:")
+        read_until(proc, "Scheduler started:")
         threads = sorted(int(t) for t in os.listdir(f"/proc/{proc.pid}/task"))
         others = [t for t in threads if t != proc.pid]
         assert others, threads
@@ -139,7 +141,7 @@ def test_a_stop_signal_landing_on_any_thread_stops_the_scheduler(db_url, db):
         assert libc.syscall(TGKILL[platform.machine()], proc.pid, others[-1], signal.SIGTERM) == 0
         _stops_cleanly(proc)
     finally:
-        _kill_if_running(proc)
+        stop(proc)
 
 
 def _stops_cleanly(proc: subprocess.Popen) -> None:
@@ -148,52 +150,25 @@ def _stops_cleanly(proc: subprocess.Popen) -> None:
     assert "Scheduler stopped." in output
 
 
-def _kill_if_running(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.kill()
-        proc.communicate()
-
-
 def _scheduler(db_url: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "PYTHONPATH": str(ROOT),
-        "SCHEDULER_POLL_SECONDS": "0.2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = {"SCHEDULER_POLL_SECONDS": "0.2"}
+    return flask(db_url, "scheduler", "run", env=env, merge_stderr=True)
 
 
-def _wait_for(proc: subprocess.Popen, text: str, seconds: float = 30) -> str:
-    deadline = time.monotonic() + seconds
-    seen = ""
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        seen += line
-        if text in line:
-            return seen
-    raise AssertionError(f"{text!r} not seen in: {seen}")
-
-
+@pytest.mark.slow
 def test_a_second_scheduler_waits_and_takes_over(db_url, db):
     first = _scheduler(db_url)
     second = None
     try:
-        _wait_for(first, "Scheduler started:")
+        read_until(first, "Scheduler started:")
         second = _scheduler(db_url)
-        said = _wait_for(second, "waiting")
+        said = read_until(second, "waiting")
         assert "Scheduler started" not in said
-        time.sleep(1)  # several polls: still waiting, it runs no job
+        with pytest.raises(subprocess.TimeoutExpired):  # several polls: it keeps waiting
+            second.wait(timeout=1)
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
-        taken = _wait_for(second, "Scheduler started:")
+        taken = read_until(second, "Scheduler started:")
         assert "Scheduler lock acquired." in taken
     finally:
         for proc in (first, second):
@@ -240,6 +215,7 @@ def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db)
         assert "log-delivered-days" not in missed_jobs(early, paris)
 
 
+@pytest.mark.slow
 def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db_url, db):
     from datetime import date
 
@@ -267,11 +243,9 @@ def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db
     for attempt in range(2):  # a fresh install (nothing ever ran), then a restart
         proc = _scheduler(db_url)
         try:
-            _wait_for(proc, "Scheduler started:")
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and set(runs()) != {job.id for job in JOBS}:
-                time.sleep(0.2)
-            time.sleep(1 if attempt else 0)  # on restart: time to (wrongly) run anything again
+            said = read_until(proc, "Catch-up done:", seconds=60)
+            assert f"Catch-up done: {len(JOBS) if attempt == 0 else 0} missed job" in said
+            assert set(runs()) == {job.id for job in JOBS}
             proc.send_signal(signal.SIGTERM)
             output, _ = proc.communicate(timeout=60)
             assert proc.returncode == 0, output
@@ -307,3 +281,112 @@ def test_a_silent_sqlite_lock_holder_is_replaced(app, db):
         second.release()
         assert first.acquire()
         first.release()
+
+
+@pytest.mark.parametrize(
+    ("utc_instant", "paris_date"),
+    [
+        ("2026-07-14T22:30:00+00:00", "2026-07-15"),  # 00:30 in Paris, summer (UTC+2)
+        ("2026-07-14T23:00:00+00:00", "2026-07-15"),  # 01:00 in Paris, summer: `expire`
+        ("2026-01-14T23:30:00+00:00", "2026-01-15"),  # 00:30 in Paris, winter (UTC+1)
+        ("2026-01-15T00:00:00+00:00", "2026-01-15"),  # 01:00 in Paris, winter
+    ],
+)
+def test_a_job_fired_after_midnight_in_paris_runs_for_the_paris_date(
+    app, db, utc_instant, paris_date
+):
+    from marketplace.jobs.scheduler import _run_in_app
+
+    _run_in_app(app, "expire", datetime.fromisoformat(utc_instant))
+    with app.app_context():
+        run = db.session.scalar(select(JobRun).where(JobRun.name == "expire"))
+        assert run.period_on.isoformat() == paris_date
+        assert run.status == "succeeded"
+
+
+def test_clock_today_is_the_programme_date(app):
+    from marketplace import clock
+
+    with app.app_context():
+        summer = datetime(2026, 7, 14, 22, 30, tzinfo=UTC)
+        assert clock.local_date(summer).isoformat() == "2026-07-15"
+        app.config["TIMEZONE"] = "UTC"
+        try:
+            assert clock.local_date(summer).isoformat() == "2026-07-14"
+        finally:
+            app.config["TIMEZONE"] = "Europe/Paris"
+        assert clock.now().tzinfo is UTC
+
+
+def test_a_dead_run_is_marked_interrupted_by_the_next_run_and_shown(
+    app, db, runner, login_as, client
+):
+    """A run whose process died keeps `running` with a stale heartbeat; the next run of any
+    job marks it `interrupted`, and the staff home shows it."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.add(
+            JobRun(
+                name="log-delivered-days",
+                period_on=now.date(),
+                started_at=now - timedelta(hours=1),
+                heartbeat_at=now - timedelta(hours=1),
+                status="running",
+                counts={},
+            )
+        )
+        live = JobRun(
+            name="remind",
+            period_on=now.date(),
+            started_at=now,
+            heartbeat_at=now,
+            status="running",
+            counts={},
+        )
+        db.session.add(live)
+        db.session.commit()
+    assert runner.invoke(args=["jobs", "run", "purge-login-attempts"]).exit_code == 0
+    with app.app_context():
+        statuses = dict(db.session.execute(select(JobRun.name, JobRun.status)).all())
+    assert statuses["log-delivered-days"] == "interrupted"
+    assert statuses["remind"] == "running"  # its heartbeat is fresh: still alive
+    login_as("coordinator")
+    page = client.get("/").get_data(as_text=True)
+    assert "interrompue" in page and "en cours" in page
+
+
+def test_a_running_job_beats_while_it_works(app, db, monkeypatch):
+    """The heartbeat moves while the body runs, from its own connection."""
+    import threading
+
+    from marketplace.jobs import registry
+    from marketplace.jobs.services import run_job
+
+    release = threading.Event()
+    beats: list = []
+
+    def slow_body(today, now):
+        def seen_beat():
+            with db.engine.connect() as connection:
+                beat = connection.execute(select(JobRun.heartbeat_at)).scalar()
+            beats.append(beat)
+            return len(set(beats)) >= 3
+
+        assert wait_until(seen_beat, seconds=10)
+        release.set()
+        return {"ok": 1}
+
+    job = registry.JOBS_BY_ID["purge-login-attempts"]
+    monkeypatch.setitem(
+        registry.JOBS_BY_ID,
+        job.id,
+        registry.JobDefinition(job.id, job.description, slow_body, job.cron),
+    )
+    app.config["JOB_HEARTBEAT_SECONDS"] = 0.02
+    try:
+        with app.app_context():
+            now = datetime.now(UTC)
+            run = run_job(job.id, now.date(), now)
+            assert run.status == "succeeded" and release.is_set(), run.error
+    finally:
+        app.config["JOB_HEARTBEAT_SECONDS"] = 30

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.conventions.models import Convention, ConventionGroup
@@ -15,6 +13,7 @@ from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.missions_world import TODAY, build_world
+from tests.processes import worker
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, PER_PROCESS = 8, 40
@@ -65,23 +64,12 @@ def _many_missions(app, world, count: int) -> list[int]:
 
 def _race(app, world, db_url) -> tuple[int, list[str]]:
     ids = _many_missions(app, world, PROCESSES * PER_PROCESS)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.workers",
-                "approve_missions",
-                db_url,
-                str(world.people["coordinator"].id),
-                ",".join(map(str, ids[i * PER_PROCESS : (i + 1) * PER_PROCESS])),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        worker(
+            db_url,
+            "approve_missions",
+            str(world.people["coordinator"].id),
+            ",".join(map(str, ids[i * PER_PROCESS : (i + 1) * PER_PROCESS])),
         )
         for i in range(PROCESSES)
     ]
@@ -95,6 +83,7 @@ def _race(app, world, db_url) -> tuple[int, list[str]]:
     return approved, errors
 
 
+@pytest.mark.slow
 def test_quota_race_never_over_allocates(app, factory, db_url, db):
     world = build_world(app, factory, quota=25, committed=1000, offer_days=60)
     approved, errors = _race(app, world, db_url)
@@ -110,6 +99,7 @@ def test_quota_race_never_over_allocates(app, factory, db_url, db):
         assert db.session.get(Offer, world.offer_id).days_reserved == 25
 
 
+@pytest.mark.slow
 def test_capacity_race_on_one_offer(app, factory, db_url, db):
     world = build_world(app, factory, quota=1000, committed=1000, offer_days=17)
     approved, errors = _race(app, world, db_url)

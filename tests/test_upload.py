@@ -37,23 +37,23 @@ def test_preview_then_apply_once(client, login_as, app):
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     page = client.get(preview_url).get_data(as_text=True)
-    assert "À créer" in page and ">60<" in page
+    assert "À créer" in page and ">38<" in page
     assert need_count(app) == 0  # nothing written by the preview
     batch_id = int(re.search(r"/imports/(\d+)", preview_url).group(1))
     token = csrf_from(client, preview_url)
     applied = client.post(f"/imports/{batch_id}/apply", data={"csrf_token": token})
     assert applied.status_code == 302
-    assert need_count(app) == 60
+    assert need_count(app) == 38
     again = client.post(f"/imports/{batch_id}/apply", data={"csrf_token": token})
     assert again.status_code == 409
-    assert need_count(app) == 60
+    assert need_count(app) == 38
 
 
 def test_errors_are_listed_and_block_the_import(client, login_as, app):
     login_as("coordinator")
     text = (DEV / "needs.csv").read_text(encoding="utf-8")
     lines = text.splitlines()
-    lines[3] = lines[3].replace(",2026-", ",2026-99-", 1)
+    lines[3] = lines[3].replace(",2027-", ",2027-99-", 1)
     response = upload(client, "\n".join(lines).encode())
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Erreurs : rien ne sera importé" in page

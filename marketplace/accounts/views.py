@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -18,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from marketplace import clock
 from marketplace.accounts import services
 from marketplace.accounts.forms import (
     LanguageForm,
@@ -51,7 +50,7 @@ def login():
                 form.email.data,
                 form.password.data,
                 request.remote_addr or "unknown",
-                datetime.now(UTC),
+                clock.now(),
                 _policy(),
                 current_app.config["PASSWORD_HASH_METHOD"],
             )
@@ -117,7 +116,7 @@ def change_password():
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Set one's password from an invitation link, then log in."""
-    now = datetime.now(UTC)
+    now = clock.now()
     invitation = services.find_invitation(token, now)  # InvitationInvalid -> 410 page
     form = SetPasswordForm()
     if form.validate_on_submit():

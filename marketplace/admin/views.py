@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.permissions import role_required
@@ -115,7 +114,7 @@ def invite_user():
                     name=form.name.data,
                     role=form.role.data,
                     organisation=organisation,
-                    now=datetime.now(UTC),
+                    now=clock.now(),
                     validity=current_app.config["INVITATION_VALIDITY"],
                 )
             except NotAllowed as error:
@@ -140,7 +139,7 @@ def reinvite_user(user_id: int):
     if user.is_active:
         raise InvalidTransition(_("This account is already active."))
     token = accounts.create_invitation(
-        user, current_user, datetime.now(UTC), current_app.config["INVITATION_VALIDITY"]
+        user, current_user, clock.now(), current_app.config["INVITATION_VALIDITY"]
     )
     db.session.commit()
     return render_template("admin/invitation_sent.html", invited=user, link=_invitation_link(token))

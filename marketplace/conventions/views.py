@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
@@ -61,7 +62,7 @@ def show_convention(convention_id: int):
     if current_user.role == Role.GROUP_REFERENT:
         mine = db.session.get(Organisation, current_user.organisation_id).name
         groups = [g for g in groups if g[0] == mine]
-    points = burn_up(convention, date.today())
+    points = burn_up(convention, clock.today())
     labels = {
         "delivered": _("days delivered"),
         "committed": _("delivered + reserved"),

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import update
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
@@ -14,7 +15,6 @@ from marketplace.imports.csvio import FileProblem, decode
 from marketplace.imports.forms import UploadForm
 from marketplace.imports.models import ImportBatch
 from marketplace.imports.services import apply_import, plan_import
-from marketplace.listing_views import now
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 STAFF = ("coordinator", "admin")
@@ -55,7 +55,7 @@ def upload():
                 content=text,
                 created_by_id=current_user.id,
                 summary=_summary(plan),
-                created_at=now(),
+                created_at=clock.now(),
             )
             db.session.add(batch)
             db.session.commit()
@@ -95,12 +95,12 @@ def apply(batch_id: int):
             "error",
         )
         return redirect(url_for("imports.preview", batch_id=batch.id), code=303)
-    apply_import(plan, now())
+    apply_import(plan, clock.now())
     # Claim the batch in the same transaction: a double submit imports once.
     claimed = db.session.execute(
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status == "previewed")
-        .values(status="applied", applied_at=now(), summary=_summary(plan))
+        .values(status="applied", applied_at=clock.now(), summary=_summary(plan))
     ).rowcount
     if claimed != 1:
         db.session.rollback()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+from marketplace import clock
 from marketplace.jobs.models import JobLock
 
 ADVISORY_KEY = 741_852_963  # any constant shared by every scheduler of this database
@@ -46,7 +47,7 @@ class SchedulerLock:
             else:
                 connection.close()
             return bool(got)
-        now = datetime.now(UTC)
+        now = clock.now()
         with self.engine.begin() as connection:
             row = connection.execute(
                 select(JobLock.__table__).where(JobLock.__table__.c.name == LOCK_NAME)
@@ -77,7 +78,7 @@ class SchedulerLock:
                 .where(
                     JobLock.__table__.c.name == LOCK_NAME, JobLock.__table__.c.holder == self.holder
                 )
-                .values(heartbeat_at=datetime.now(UTC))
+                .values(heartbeat_at=clock.now())
             )
 
     def release(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.db import UTCDateTime
 from marketplace.extensions import db
 
-JOB_STATUSES = ("running", "succeeded", "failed")
+
+class JobStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its process died: no heartbeat for three beats
+
+
+JOB_STATUSES = tuple(JobStatus)
 
 
 class JobRun(db.Model):
@@ -26,8 +35,9 @@ class JobRun(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     period_on: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="running")
+    status: Mapped[str] = mapped_column(String(12), default=JobStatus.RUNNING)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -7,16 +7,17 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, tzinfo
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from marketplace import clock
+from marketplace.extensions import db
 from marketplace.jobs.registry import JOBS, JOBS_BY_ID, JobDefinition
-from marketplace.jobs.services import last_runs, run_job
+from marketplace.jobs.services import last_runs, mark_interrupted, run_job
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,11 @@ HEARTBEAT_JOB = "scheduler-heartbeat"
 CATCH_UP_JOB = "catch-up"
 
 
-def _run_in_app(app: Flask, job_id: str) -> None:
+def _run_in_app(app: Flask, job_id: str, now: datetime | None = None) -> None:
+    """Run a job in an app context for the programme's date at `now` (default: the clock)."""
     with app.app_context():
-        now = datetime.now(UTC)
-        run = run_job(job_id, now.date(), now)
+        now = now or clock.now()
+        run = run_job(job_id, clock.local_date(now), now)
         log.info("job %s %s %s", job_id, run.status, run.counts or run.error)
 
 
@@ -60,13 +62,19 @@ def missed_jobs(now: datetime, timezone: tzinfo) -> list[str]:
     return missed
 
 
-def _catch_up(app: Flask, stopping: threading.Event) -> None:
+def _catch_up(app: Flask, stopping: threading.Event, echo: Callable[[str], None]) -> None:
     """Run, once and in order, the jobs missed while no scheduler ran: a fresh install or a
     restart after downtime does not wait for the next night to bring the books up to date.
     A stop request is honoured between two jobs."""
     with app.app_context():
-        timezone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
-        missed = missed_jobs(datetime.now(timezone), timezone)
+        interrupted = mark_interrupted(clock.now())
+        db.session.commit()
+        if interrupted:
+            log.warning(
+                "%s job run(s) had stopped without finishing: marked interrupted", interrupted
+            )
+        timezone = clock.timezone()
+        missed = missed_jobs(clock.now().astimezone(timezone), timezone)
     if missed:
         log.info("catching up the jobs missed while no scheduler ran: %s", ", ".join(missed))
     for job_id in missed:
@@ -74,17 +82,23 @@ def _catch_up(app: Flask, stopping: threading.Event) -> None:
             log.info("catch-up stopped before %s: the next scheduled run will do it", job_id)
             return
         _run_in_app(app, job_id)
+    echo(f"Catch-up done: {len(missed)} missed job(s) run.")
 
 
 def build_scheduler(
-    app: Flask, lock=None, stopping: threading.Event | None = None
+    app: Flask,
+    lock=None,
+    stopping: threading.Event | None = None,
+    echo: Callable[[str], None] = log.info,
 ) -> BlockingScheduler:
     """A blocking scheduler with an in-memory store and one entry per job definition; in the
     scheduler process (lock and stop event given) also the lock's heartbeat and a catch-up
     run at start."""
-    scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
     if stopping is not None:
-        scheduler.add_job(_catch_up, "date", args=(app, stopping), id=CATCH_UP_JOB, name="Catch up")
+        scheduler.add_job(
+            _catch_up, "date", args=(app, stopping, echo), id=CATCH_UP_JOB, name="Catch up"
+        )
     if lock is not None:
         # Keeps the SQLite lock row fresh; not a job of the list (it runs nothing).
         scheduler.add_job(
@@ -153,7 +167,7 @@ def run_until_stopped(app: Flask, lock, echo: Callable[[str], None], poll_second
                 if _sleep_unless_stopped(stop, poll_seconds):
                     return
         echo("Scheduler lock acquired.")
-        scheduler = build_scheduler(app, lock, stopping)
+        scheduler = build_scheduler(app, lock, stopping, echo)
 
         def _started(_event) -> None:
             names = ", ".join(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE
 
@@ -46,7 +46,7 @@ def propose(top: int | None, min_score: float | None, fmt: str) -> None:
     """Score every open need against every open offer, store and print the proposals."""
     from marketplace.matching.services import refresh_proposals
 
-    results = refresh_proposals(datetime.now(UTC), top=top, min_score=min_score)
+    results = refresh_proposals(clock.now(), top=top, min_score=min_score)
     db.session.commit()
     rows = _rows(results)
     if fmt == "json":
@@ -136,7 +136,7 @@ def evaluate_directory(directory: Path, top: int = 5, min_score: float = DEFAULT
         with app.app_context():
             upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
             import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
-            now = datetime.now(UTC)
+            now = clock.now()
             for kind in ("needs", "offers"):
                 plan = plan_import(kind, decode((directory / f"{kind}.csv").read_bytes()))
                 if not plan.ok:

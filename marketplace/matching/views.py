@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.extensions import db
-from marketplace.listing_views import now
 from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import explain
 from marketplace.matching.services import refresh_proposals, visible_proposals
@@ -57,7 +57,7 @@ def list_proposals():
 @role_required("coordinator", "admin")
 def refresh():
     """Run the matcher now on every open need and open offer."""
-    results = refresh_proposals(now())
+    results = refresh_proposals(clock.now())
     db.session.commit()
     count = sum(len(matches) for matches in results.values())
     flash(_("Matching done: %(count)d proposals.", count=count), "success")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -39,7 +40,7 @@ def act(ref: str, action: str, email: str, reason: str | None) -> None:
     mission = db.session.scalar(select(Mission).where(Mission.ref == ref))
     if user is None or mission is None:
         raise click.ClickException("unknown user or mission")
-    now = datetime.now(UTC)
+    now = clock.now()
     with force_locale("en"):  # the command line speaks English, like the imports
         _act(user, mission, action, reason, ref, now)
     click.echo(f"{ref}: {mission.status}")

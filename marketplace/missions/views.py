@@ -11,10 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.listing_views import now
 from marketplace.matching.models import Proposal
 from marketplace.missions import services
 from marketplace.missions.models import Mission
@@ -59,7 +59,7 @@ def _number(name: str, kind=float, low=None, high=None):
 
 
 def _claim() -> None:
-    services.claim_form(request.form.get("form_key"), current_user, now())
+    services.claim_form(request.form.get("form_key"), current_user, clock.now())
 
 
 @bp.app_context_processor
@@ -100,18 +100,20 @@ def show_mission(mission_id: int):
     caps = services.capacities(current_user, mission)
     actions = [a for a in TRANSITIONS if a != "start" and allowed(a, mission.status, caps)]
     return render_template(
-        "missions/detail.html", mission=mission, caps=caps, actions=actions, today=date.today()
+        "missions/detail.html", mission=mission, caps=caps, actions=actions, today=clock.today()
     )
 
 
 ACTIONS = {
-    "approve": lambda m: services.approve(current_user, m, now(), _text("override_reason")),
-    "refuse": lambda m: services.refuse(current_user, m, _text("reason", required=True), now()),
-    "cancel": lambda m: services.cancel(current_user, m, _text("reason"), now()),
-    "deliver": lambda m: services.mark_delivered(current_user, m, now()),
-    "close": lambda m: services.close(current_user, m, now()),
+    "approve": lambda m: services.approve(current_user, m, clock.now(), _text("override_reason")),
+    "refuse": lambda m: services.refuse(
+        current_user, m, _text("reason", required=True), clock.now()
+    ),
+    "cancel": lambda m: services.cancel(current_user, m, _text("reason"), clock.now()),
+    "deliver": lambda m: services.mark_delivered(current_user, m, clock.now()),
+    "close": lambda m: services.close(current_user, m, clock.now()),
     "extend": lambda m: services.extend(
-        current_user, m, _number("days", float, 0.5, 60), _text("reason"), now()
+        current_user, m, _number("days", float, 0.5, 60), _text("reason"), clock.now()
     ),
     "plan": lambda m: services.plan_session(
         current_user,
@@ -120,8 +122,8 @@ ACTIONS = {
         _number("days", float, 0.5, 1),
         request.form.get("is_remote") == "y",
         _text("place", limit=200),
-        date.today(),
-        now(),
+        clock.today(),
+        clock.now(),
     ),
     "outcome": lambda m: services.record_outcome(
         current_user,
@@ -131,30 +133,38 @@ ACTIONS = {
         _number("jobs_created", int, 0, 10000),
         _number("jobs_preserved", int, 0, 10000),
         _date("outcome_on"),
-        now(),
+        clock.now(),
     ),
     "note": lambda m: services.leave_note(
-        current_user, m, _text("note", required=True, limit=4000), now()
+        current_user, m, _text("note", required=True, limit=4000), clock.now()
     ),
 }
 SESSION_ACTIONS = {
     "move": lambda m, s: services.move_session(
-        current_user, m, s, _date("held_on"), _number("days", float, 0.5, 1), date.today(), now()
+        current_user,
+        m,
+        s,
+        _date("held_on"),
+        _number("days", float, 0.5, 1),
+        clock.today(),
+        clock.now(),
     ),
-    "cancel": lambda m, s: services.cancel_session(current_user, m, s, date.today(), now()),
-    "held": lambda m, s: services.declare_session(current_user, m, s, True, date.today(), now()),
+    "cancel": lambda m, s: services.cancel_session(current_user, m, s, clock.today(), clock.now()),
+    "held": lambda m, s: services.declare_session(
+        current_user, m, s, True, clock.today(), clock.now()
+    ),
     "not_held": lambda m, s: services.declare_session(
-        current_user, m, s, False, date.today(), now()
+        current_user, m, s, False, clock.today(), clock.now()
     ),
-    "confirm": lambda m, s: services.confirm_session(current_user, m, s, True, None, now()),
+    "confirm": lambda m, s: services.confirm_session(current_user, m, s, True, None, clock.now()),
     "dispute": lambda m, s: services.confirm_session(
-        current_user, m, s, False, _text("reason", required=True), now()
+        current_user, m, s, False, _text("reason", required=True), clock.now()
     ),
     "settle_held": lambda m, s: services.resolve_dispute(
-        current_user, m, s, True, _text("reason"), now()
+        current_user, m, s, True, _text("reason"), clock.now()
     ),
     "settle_not_held": lambda m, s: services.resolve_dispute(
-        current_user, m, s, False, _text("reason"), now()
+        current_user, m, s, False, _text("reason"), clock.now()
     ),
 }
 
@@ -205,7 +215,7 @@ def pair():
         offer = next((o for o in offers if str(o.id) == request.form.get("offer_id")), None)
         if need is None or offer is None:
             raise BadSession(_("Choose an open need and an open offer."))
-        mission = services.pair_by_hand(current_user, need, offer, now())
+        mission = services.pair_by_hand(current_user, need, offer, clock.now())
         db.session.commit()
         return redirect(url_for("missions.show_mission", mission_id=mission.id))
     return render_template("missions/pair.html", needs=needs, offers=offers)
@@ -226,7 +236,7 @@ def answer(proposal_id: int):
     if choice not in ("accept", "decline"):
         raise BadSession(_("Accept or decline."))
     mission = services.answer_proposal(
-        current_user, proposal, choice == "accept", _text("message"), now()
+        current_user, proposal, choice == "accept", _text("message"), clock.now()
     )
     db.session.commit()
     if mission is not None:

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.extensions import db
 from marketplace.imports.export import needs_csv
 from marketplace.listing_forms import ListingForm
-from marketplace.listing_views import export_response, list_page, now, place_fields
+from marketplace.listing_views import export_response, list_page, place_fields
 from marketplace.listings_services import (
     ACTION_LABELS,
     TRANSITIONS,
@@ -76,13 +77,13 @@ def show_need(need_id: int):
 
 
 def _form_page(need: Need | None):
-    form = ListingForm(obj=need, today=now().date())
+    form = ListingForm(obj=need, today=clock.today())
     if request.method == "GET" and need is not None:
         form.days.data = f"{need.days:g}"
     if form.validate_on_submit():
         fields = place_fields(form)
         if fields is not None:
-            need = save_need(current_user, need, fields, now())
+            need = save_need(current_user, need, fields, clock.now())
             db.session.commit()
             flash(_("Need %(ref)s saved.", ref=need.ref), "success")
             return redirect(url_for("needs.show_need", need_id=need.id))
@@ -117,7 +118,7 @@ def act_need(need_id: int, action: str):
     if action not in TRANSITIONS:
         abort(404)
     need = get_visible_need(current_user, need_id)
-    act_on_need(current_user, need, action, now())
+    act_on_need(current_user, need, action, clock.now())
     db.session.commit()
     flash(_("Need %(ref)s: %(status)s.", ref=need.ref, status=need.status_label), "success")
     return redirect(url_for("needs.show_need", need_id=need.id))

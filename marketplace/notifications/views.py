@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxMail
@@ -30,7 +29,7 @@ def list_notifications():
     """The latest notifications; showing them marks them read."""
     items = recent(current_user)
     unread = {i.id for i in items if i.read_at is None}
-    mark_all_read(current_user, datetime.now(UTC))
+    mark_all_read(current_user, clock.now())
     db.session.commit()
     return render_template("notifications/list.html", items=items, unread=unread)
 

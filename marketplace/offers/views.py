@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
 from marketplace.imports.export import offers_csv
-from marketplace.listing_views import export_response, list_page, now, place_fields
+from marketplace.listing_views import export_response, list_page, place_fields
 from marketplace.listings_services import (
     ACTION_LABELS,
     TRANSITIONS,
@@ -80,7 +81,7 @@ def show_offer(offer_id: int):
 
 
 def _form_page(offer: Offer | None):
-    form = OfferForm(obj=offer, today=now().date())
+    form = OfferForm(obj=offer, today=clock.today())
     form.expert_id.choices = select_choices((e.id, e.name) for e in experts_for(current_user))
     if request.method == "GET":
         if offer is not None:
@@ -92,7 +93,7 @@ def _form_page(offer: Offer | None):
         if fields is not None:
             fields["max_km"] = form.max_km.data
             try:
-                offer = save_offer(current_user, offer, form.expert_id.data, fields, now())
+                offer = save_offer(current_user, offer, form.expert_id.data, fields, clock.now())
             except NotAllowed as error:
                 db.session.rollback()
                 form.days.errors.append(error.message)
@@ -131,7 +132,7 @@ def act_offer(offer_id: int, action: str):
     if action not in TRANSITIONS:
         abort(404)
     offer = get_visible_offer(current_user, offer_id)
-    act_on_offer(current_user, offer, action, now())
+    act_on_offer(current_user, offer, action, clock.now())
     db.session.commit()
     flash(_("Offer %(ref)s: %(status)s.", ref=offer.ref, status=offer.status_label), "success")
     return redirect(url_for("offers.show_offer", offer_id=offer.id))
