@@ -72,6 +72,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
 
     from marketplace import cli, http_errors
+    from marketplace.matching.services import connect_signals
+
+    connect_signals()  # the matcher follows needs and offers as they change
 
     http_errors.init_app(app)
     cli.init_app(app)

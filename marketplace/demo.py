@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -17,9 +16,7 @@ from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.services import hash_password
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
 from marketplace.extensions import db
-from marketplace.geo.services import Geocoder, import_communes
-
-DEMO_COMMUNES = Path(__file__).parent / "geo" / "data" / "communes-demo.csv"
+from marketplace.geo.services import DEMO_COMMUNES, Geocoder, import_communes
 
 TERRITORIES = [
     # Each territory is centred on its main town, located from the commune table.
@@ -326,7 +323,7 @@ DEMO_OFFERS = [
 def _listing_fields(prefix: str, key: str, place: Organisation, item: dict, days, window, now):
     """What a demo need and a demo offer share: ref, text, place (their organisation's),
     status open, dates."""
-    from marketplace.listings_services import search_text_for
+    from marketplace.listings.services import search_text_for
     from marketplace.textnorm import fold
 
     ref = f"{prefix}-DEMO-{key}"

@@ -11,12 +11,12 @@ from marketplace.conventions.models import (
 from marketplace.geo.models import Commune
 from marketplace.imports.models import ImportBatch
 from marketplace.jobs.models import JobLock, JobRun, SentAlert
+from marketplace.listings.skills import SkillTag
 from marketplace.matching.models import Proposal
 from marketplace.missions.models import Mission, MissionEvent, MissionSession, SubmittedForm
 from marketplace.needs.models import Need
 from marketplace.notifications.models import Notification, OutboxMail
 from marketplace.offers.models import Offer
-from marketplace.skills import SkillTag
 
 __all__ = [
     "JobLock",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,7 +23,19 @@ from marketplace.accounts.models import Organisation, User
 from marketplace.db import UTCDateTime, utcnow
 from marketplace.extensions import db
 
-CONVENTION_STATUSES = ("draft", "active", "closed")
+
+class ConventionStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class LedgerSource(StrEnum):
+    SCHEDULER = "scheduler"  # a delivered session, logged by the ledger job
+    CORRECTION = "correction"  # a coordinator's correction (positive or negative days)
+
+
+CONVENTION_STATUSES = tuple(ConventionStatus)
 
 convention_coordinators = Table(
     "convention_coordinators",

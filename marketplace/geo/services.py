@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select
@@ -18,6 +19,9 @@ from marketplace.textnorm import fold
 # Accepted header names (folded), for each of our fields. Covers the public
 # national files: La Poste's "base officielle des codes postaux" (either
 # release), data.gouv's "communes de France" and the FranceCities CSV.
+# The few communes the demo and the project's own data sets use (FranceCities layout).
+DEMO_COMMUNES = Path(__file__).parent / "data" / "communes-demo.csv"
+
 HEADER_ALIASES = {
     "insee_code": (
         "code commune insee",

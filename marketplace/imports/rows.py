@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts.siren import normalise_siren, postcode_ok, siren_problem
 from marketplace.catalog import CATEGORY_CODES
-from marketplace.listings import half_day_ok
+from marketplace.listings.models import half_day_ok
 from marketplace.textnorm import split_list
 
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")

@@ -14,10 +14,10 @@ from marketplace.extensions import db
 from marketplace.geo.services import Geocoder
 from marketplace.imports.csvio import COLUMNS, FileProblem, read_rows
 from marketplace.imports.rows import CellError, check_need_row, check_offer_row
-from marketplace.listings_services import nearest_territory_id, search_text_for
+from marketplace.listings.services import nearest_territory_id, search_text_for
+from marketplace.listings.skills import remember_skills
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
-from marketplace.skills import remember_skills
 from marketplace.textnorm import fold, split_list
 
 Progress = Callable[[int], None]

@@ -118,8 +118,7 @@ def evaluate_directory(directory: Path, top: int = 5, min_score: float = DEFAULT
 
     from config import TestConfig
     from marketplace import create_app
-    from marketplace.demo import DEMO_COMMUNES
-    from marketplace.geo.services import import_communes
+    from marketplace.geo.services import DEMO_COMMUNES, import_communes
     from marketplace.imports.csvio import decode
     from marketplace.imports.services import apply_import, plan_import
     from marketplace.matching.evaluation import evaluate, read_gold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,13 +23,22 @@ from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 
-PROPOSAL_STATUSES = (
-    "proposed",
-    "accepted_by_sme",
-    "accepted_by_expert",
-    "agreed",
-    "declined",
-    "expired",
+
+class ProposalStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED_BY_SME = "accepted_by_sme"
+    ACCEPTED_BY_EXPERT = "accepted_by_expert"
+    AGREED = "agreed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+PROPOSAL_STATUSES = tuple(ProposalStatus)
+# Still waiting for an answer from one side or both.
+OPEN_PROPOSAL_STATUSES = (
+    ProposalStatus.PROPOSED,
+    ProposalStatus.ACCEPTED_BY_SME,
+    ProposalStatus.ACCEPTED_BY_EXPERT,
 )
 
 

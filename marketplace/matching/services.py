@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from marketplace.extensions import db
+from marketplace.listings.signals import need_changed, offer_changed
 from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
 from marketplace.needs.models import Need
@@ -170,6 +171,12 @@ def refresh_proposals(
     results = compute(needs, offers, top=top, min_score=min_score)
     store_proposals(needs, offers, results, now)
     return results
+
+
+def connect_signals() -> None:
+    """Listen to the listings' events: a need or an offer changed, proposals follow."""
+    need_changed.connect(after_need_change)
+    offer_changed.connect(after_offer_change)
 
 
 def after_need_change(need: Need, now: datetime) -> None:

@@ -11,14 +11,13 @@ from sqlalchemy.orm import joinedload
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.extensions import db
+from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import explain
 from marketplace.matching.services import refresh_proposals, visible_proposals
 from marketplace.matching.vocabulary import default_vocabulary
 from marketplace.needs.models import Need
-from marketplace.needs.services import visible_needs
 from marketplace.offers.models import Offer
-from marketplace.offers.services import visible_offers
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
 ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -25,16 +26,28 @@ from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 
-MISSION_STATUSES = (
-    "agreed",
-    "approved",
-    "in_progress",
-    "delivered",
-    "closed",
-    "refused",
-    "cancelled",
-)
-SESSION_STATUSES = ("planned", "delivered", "not_held", "confirmed", "disputed", "cancelled")
+
+class MissionStatus(StrEnum):
+    AGREED = "agreed"
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+class SessionStatus(StrEnum):
+    PLANNED = "planned"
+    DELIVERED = "delivered"  # declared held by the volunteer
+    NOT_HELD = "not_held"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+
+MISSION_STATUSES = tuple(MissionStatus)
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 def _in(values: tuple[str, ...]) -> str:

@@ -15,15 +15,14 @@ from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
 from marketplace.missions import services
 from marketplace.missions.models import Mission
 from marketplace.missions.services import BadSession
 from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
-from marketplace.needs.services import visible_needs
 from marketplace.offers.models import Offer
-from marketplace.offers.services import visible_offers
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
 ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")

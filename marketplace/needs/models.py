@@ -7,9 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.extensions import db
-from marketplace.listings import ListingMixin
+from marketplace.listings.models import ListingMixin, ListingStatus
 
-NEED_STATUSES = ("draft", "open", "matched", "fulfilled", "closed", "cancelled", "expired")
+NEED_STATUSES = tuple(ListingStatus)
 
 
 class Need(ListingMixin, db.Model):

@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select, true
 
-from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
-from marketplace.conventions.services import coordinator_territory_ids
-from marketplace.errors import NotAllowed, NotFound
+from marketplace.errors import NotAllowed
 from marketplace.extensions import db
-from marketplace.listings_services import (
+from marketplace.listings.services import (
     ensure_editable,
     finish_save,
     transition,
 )
-from marketplace.matching.services import after_need_change
+from marketplace.listings.signals import need_changed
 from marketplace.needs.models import Need
 
 NEED_FIELDS = (
@@ -34,29 +32,6 @@ NEED_FIELDS = (
     "lon",
     "is_remote_ok",
 )
-
-
-def visible_needs(user: User) -> Select:
-    """The needs this user may see, joined to their SME."""
-    query = select(Need).join(Organisation, Organisation.id == Need.organisation_id)
-    if user.role == Role.ADMIN:
-        condition = true()
-    elif user.role == Role.COORDINATOR:
-        condition = Organisation.territory_id.in_(coordinator_territory_ids(user))
-    elif user.role == Role.SME_MANAGER:
-        condition = Need.organisation_id == user.organisation_id
-    elif user.role == Role.VOLUNTEER:
-        condition = Need.status == "open"
-    else:
-        condition = false()
-    return query.where(condition)
-
-
-def get_visible_need(user: User, need_id: int) -> Need:
-    need = db.session.scalar(visible_needs(user).where(Need.id == need_id))
-    if need is None:
-        raise NotFound(_l("This need does not exist, or you cannot see it."))
-    return need
 
 
 def can_edit_need(user: User, need: Need) -> bool:
@@ -83,7 +58,7 @@ def save_need(user: User, need: Need | None, fields: dict, now: datetime) -> Nee
     for name in NEED_FIELDS:
         setattr(need, name, fields[name])
     finish_save(need, "N", now)
-    after_need_change(need, now)
+    need_changed.send(need, now=now)
     return need
 
 
@@ -92,4 +67,4 @@ def act_on_need(user: User, need: Need, action: str, now: datetime) -> None:
     if not can_edit_need(user, need):
         raise NotAllowed(_l("You cannot change this need."))
     transition(need, action, now)
-    after_need_change(need, now)
+    need_changed.send(need, now=now)

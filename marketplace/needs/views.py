@@ -11,25 +11,24 @@ from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.extensions import db
 from marketplace.imports.export import needs_csv
-from marketplace.listing_forms import ListingForm
-from marketplace.listing_views import export_response, list_page, place_fields
-from marketplace.listings_services import (
+from marketplace.listings.forms import ListingForm
+from marketplace.listings.services import (
     ACTION_LABELS,
     TRANSITIONS,
     allowed_actions,
     ensure_editable,
 )
+from marketplace.listings.skills import skill_suggestions
+from marketplace.listings.views import export_response, list_page, place_fields
+from marketplace.listings.visibility import get_visible_need, visible_needs
 from marketplace.matching.models import Proposal
 from marketplace.matching.views import proposals_for
 from marketplace.needs.models import NEED_STATUSES, Need
 from marketplace.needs.services import (
     act_on_need,
     can_edit_need,
-    get_visible_need,
     save_need,
-    visible_needs,
 )
-from marketplace.skills import skill_suggestions
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 READERS = ("sme_manager", "volunteer", "coordinator", "admin")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from marketplace.listing_forms import DaysField, ListingForm
+from marketplace.listings.forms import DaysField, ListingForm
 
 
 class OfferForm(ListingForm):

@@ -7,9 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.extensions import db
-from marketplace.listings import ListingMixin
+from marketplace.listings.models import ListingMixin, ListingStatus
 
-OFFER_STATUSES = ("draft", "open", "closed", "cancelled", "expired")
+OFFER_STATUSES = tuple(
+    s for s in ListingStatus if s not in (ListingStatus.MATCHED, ListingStatus.FULFILLED)
+)
 
 
 class Offer(ListingMixin, db.Model):

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import select
 
-from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
-from marketplace.conventions.services import organisation_scope
-from marketplace.errors import NotAllowed, NotFound
+from marketplace.errors import NotAllowed
 from marketplace.extensions import db
-from marketplace.listings_services import (
+from marketplace.listings.services import (
     ensure_editable,
     finish_save,
     transition,
 )
-from marketplace.matching.services import after_offer_change
+from marketplace.listings.signals import offer_changed
 from marketplace.offers.models import Offer
 
 OFFER_FIELDS = (
@@ -35,31 +34,6 @@ OFFER_FIELDS = (
     "is_remote_ok",
     "max_km",
 )
-
-
-def visible_offers(user: User) -> Select:
-    """The offers this user may see, joined to their group."""
-    query = select(Offer).join(Organisation, Organisation.id == Offer.organisation_id)
-    if user.role == Role.ADMIN:
-        condition = true()
-    elif user.role == Role.COORDINATOR:
-        condition = organisation_scope(user)
-    elif user.role == Role.GROUP_REFERENT:
-        condition = Offer.organisation_id == user.organisation_id
-    elif user.role == Role.VOLUNTEER:
-        condition = Offer.expert_id == user.id
-    elif user.role == Role.SME_MANAGER:
-        condition = Offer.status == "open"
-    else:
-        condition = false()
-    return query.where(condition)
-
-
-def get_visible_offer(user: User, offer_id: int) -> Offer:
-    offer = db.session.scalar(visible_offers(user).where(Offer.id == offer_id))
-    if offer is None:
-        raise NotFound(_l("This offer does not exist, or you cannot see it."))
-    return offer
 
 
 def can_edit_offer(user: User, offer: Offer) -> bool:
@@ -122,7 +96,7 @@ def save_offer(
     for name in OFFER_FIELDS:
         setattr(offer, name, fields[name])
     finish_save(offer, "O", now)
-    after_offer_change(offer, now)
+    offer_changed.send(offer, now=now)
     return offer
 
 
@@ -131,4 +105,4 @@ def act_on_offer(user: User, offer: Offer, action: str, now: datetime) -> None:
     if not can_edit_offer(user, offer):
         raise NotAllowed(_l("You cannot change this offer."))
     transition(offer, action, now)
-    after_offer_change(offer, now)
+    offer_changed.send(offer, now=now)

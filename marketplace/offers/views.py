@@ -13,13 +13,15 @@ from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
 from marketplace.imports.export import offers_csv
-from marketplace.listing_views import export_response, list_page, place_fields
-from marketplace.listings_services import (
+from marketplace.listings.services import (
     ACTION_LABELS,
     TRANSITIONS,
     allowed_actions,
     ensure_editable,
 )
+from marketplace.listings.skills import skill_suggestions
+from marketplace.listings.views import export_response, list_page, place_fields
+from marketplace.listings.visibility import get_visible_offer, visible_offers
 from marketplace.matching.models import Proposal
 from marketplace.matching.views import proposals_for
 from marketplace.offers.forms import OfferForm
@@ -28,11 +30,8 @@ from marketplace.offers.services import (
     act_on_offer,
     can_edit_offer,
     experts_for,
-    get_visible_offer,
     save_offer,
-    visible_offers,
 )
-from marketplace.skills import skill_suggestions
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
 READERS = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")

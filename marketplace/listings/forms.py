@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from marketplace.accounts.siren import postcode_ok
 from marketplace.catalog import CATEGORIES
 from marketplace.forms import select_choices
-from marketplace.listings import half_day_ok
+from marketplace.listings.models import half_day_ok
 from marketplace.textnorm import split_list
 
 

@@ -12,9 +12,9 @@ from marketplace.accounts.roles import Role
 from marketplace.admin.services import manageable_territories
 from marketplace.catalog import CATEGORIES
 from marketplace.forms import select_choices
-from marketplace.listing_forms import ListFilterForm, ListingForm
-from marketplace.listings import STATUS_LABELS
-from marketplace.listings_services import (
+from marketplace.listings.forms import ListFilterForm, ListingForm
+from marketplace.listings.models import STATUS_LABELS
+from marketplace.listings.services import (
     PER_PAGE,
     ListFilters,
     all_filtered,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, Float, String, Text
@@ -11,6 +12,22 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from marketplace.catalog import CATEGORY_CODES, category_label
 from marketplace.db import UTCDateTime, utcnow
 from marketplace.textnorm import split_list
+
+
+class ListingStatus(StrEnum):
+    """Statuses of needs and offers (offers are never matched nor fulfilled)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    MATCHED = "matched"
+    FULFILLED = "fulfilled"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+# A draft or an open listing is on the market (or about to be) and can be edited.
+LIVE_STATUSES = (ListingStatus.DRAFT, ListingStatus.OPEN)
 
 CATEGORY_SQL = ", ".join(f"'{c}'" for c in CATEGORY_CODES)
 # days * 2 is a whole number: half-day steps. CAST truncates on SQLite and

@@ -269,7 +269,7 @@ def all_filtered(query: Select, model, filters: ListFilters, options=()) -> list
 def finish_save(record, prefix: str, now: datetime) -> None:
     """After the fields of a need or offer are set: ref, search text, skill tags."""
     from marketplace.accounts.models import Organisation
-    from marketplace.skills import remember_skills
+    from marketplace.listings.skills import remember_skills
 
     record.updated_at = now
     db.session.flush()
