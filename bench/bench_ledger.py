@@ -14,8 +14,8 @@ BATCH = int(os.environ.get("LEDGER_BATCH_SIZE", "10000"))
 
 def main() -> None:
     app = make_app(temp_database_url())
-    from marketplace.conventions.ledger import ledger_total, log_delivered_days
     from marketplace.extensions import db
+    from marketplace.ledger.services import ledger_total, log_delivered_days
     from tests.factories import Factory
     from tests.ledger_world import many_sessions
     from tests.missions_world import build_world

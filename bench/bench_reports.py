@@ -27,8 +27,8 @@ def timed(client, path: str) -> float:
 
 def main() -> None:
     app = make_app(temp_database_url())
-    from marketplace.conventions.ledger import log_delivered_days
     from marketplace.extensions import db
+    from marketplace.ledger.services import log_delivered_days
     from tests.factories import Factory
     from tests.ledger_world import many_sessions
     from tests.missions_world import build_world

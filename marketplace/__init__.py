@@ -49,7 +49,6 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
-    from marketplace.conventions.views import bp as conventions_bp
     from marketplace.imports.views import bp as imports_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.matching.views import bp as matching_bp
@@ -58,6 +57,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.offers.views import bp as offers_bp
+    from marketplace.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(needs_bp)
@@ -67,7 +67,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(missions_bp)
     app.register_blueprint(answer_bp)
     app.register_blueprint(notifications_bp)
-    app.register_blueprint(conventions_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 

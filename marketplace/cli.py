@@ -246,9 +246,9 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from marketplace.conventions.cli import report_command
     from marketplace.matching.cli import match_cli
     from marketplace.missions.cli import missions_cli
+    from marketplace.reports.cli import report_command
 
     for group in (
         demo_cli,

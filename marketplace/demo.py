@@ -398,8 +398,9 @@ def _demo_market(today: date) -> int:
 
 def _demo_missions(today: date) -> int:
 
+    from marketplace.missions.agreement import create_mission
+    from marketplace.missions.decisions import approve
     from marketplace.missions.models import Mission, MissionSession
-    from marketplace.missions.services import approve, create_mission
 
     now = clock.now()
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))

@@ -4,18 +4,18 @@ from marketplace.accounts.models import Invitation, LoginAttempt, Organisation, 
 from marketplace.conventions.models import (
     Convention,
     ConventionGroup,
-    LedgerEntry,
     Territory,
     convention_coordinators,
 )
 from marketplace.geo.models import Commune
 from marketplace.imports.models import ImportBatch
-from marketplace.jobs.models import JobLock, JobRun, SentAlert
+from marketplace.jobs.models import JobLock, JobRun
+from marketplace.ledger.models import LedgerEntry
 from marketplace.listings.skills import SkillTag
 from marketplace.matching.models import Proposal
 from marketplace.missions.models import Mission, MissionEvent, MissionSession, SubmittedForm
 from marketplace.needs.models import Need
-from marketplace.notifications.models import Notification, OutboxMail
+from marketplace.notifications.models import Notification, OutboxMail, SentAlert
 from marketplace.offers.models import Offer
 
 __all__ = [

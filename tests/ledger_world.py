@@ -10,8 +10,8 @@ from sqlalchemy import select
 from marketplace.accounts.models import Organisation, User
 from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.extensions import db
+from marketplace.missions.decisions import approve
 from marketplace.missions.models import Mission, MissionSession
-from marketplace.missions.services import approve
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 

@@ -59,14 +59,14 @@ PROTECTED = {
     ),
     "notifications.list_notifications": ("GET", "/notifications", ANY),
     "notifications.outbox": ("GET", "/admin/outbox", {"admin"}),
-    "conventions.show_convention": (
+    "reports.show_convention": (
         "GET",
         "/conventions/999999",
         {"coordinator", "admin", "group_referent"},
     ),
-    "conventions.reports": ("GET", "/reports", ANY),
-    "conventions.reports_csv": ("GET", "/reports.csv", ANY),
-    "conventions.reports_xlsx": ("GET", "/reports.xlsx", ANY),
+    "reports.reports": ("GET", "/reports", ANY),
+    "reports.reports_csv": ("GET", "/reports.csv", ANY),
+    "reports.reports_xlsx": ("GET", "/reports.xlsx", ANY),
 }
 
 

@@ -219,7 +219,7 @@ def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db)
 def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db_url, db):
     from datetime import date
 
-    from marketplace.conventions.models import LedgerEntry
+    from marketplace.ledger.models import LedgerEntry
     from tests.ledger_world import mission_with_sessions
     from tests.missions_world import build_world
 

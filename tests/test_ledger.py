@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.conventions.ledger import ledger_total
-from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
+from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.extensions import db
 from marketplace.jobs.models import JobRun
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import ledger_total
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.notifications.models import Notification
@@ -165,7 +166,7 @@ def test_corrections_are_new_entries(app, world, runner, factory):
     from datetime import UTC, datetime
 
     from marketplace.accounts.models import User
-    from marketplace.conventions.ledger import LedgerRefused, add_correction
+    from marketplace.ledger.services import LedgerRefused, add_correction
 
     mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
     run(runner, "log-delivered-days")

@@ -18,9 +18,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation, User
-from marketplace.conventions.ledger import add_correction
-from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
+from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import add_correction
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from marketplace.accounts.models import Organisation, User
-from marketplace.conventions.ledger import add_correction, ledger_total
+from marketplace.ledger.services import add_correction, ledger_total
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer

@@ -32,8 +32,9 @@ def approve_missions(url: str, coordinator_id: str, mission_ids: str) -> None:
     from marketplace import create_app
     from marketplace.accounts.models import User
     from marketplace.extensions import db
+    from marketplace.missions.decisions import approve
     from marketplace.missions.models import Mission
-    from marketplace.missions.services import CapacityExceeded, QuotaExceeded, approve
+    from marketplace.quota.services import CapacityExceeded, QuotaExceeded
     from tests.conftest import make_config
 
     app = create_app(make_config(url))

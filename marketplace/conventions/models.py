@@ -11,10 +11,8 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
-    Index,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,11 +26,6 @@ class ConventionStatus(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
     CLOSED = "closed"
-
-
-class LedgerSource(StrEnum):
-    SCHEDULER = "scheduler"  # a delivered session, logged by the ledger job
-    CORRECTION = "correction"  # a coordinator's correction (positive or negative days)
 
 
 CONVENTION_STATUSES = tuple(ConventionStatus)
@@ -127,37 +120,3 @@ class ConventionGroup(db.Model):
 
     convention: Mapped[Convention] = relationship(back_populates="partners")
     organisation: Mapped[Organisation] = relationship()
-
-
-class LedgerEntry(db.Model):
-    """Days delivered against a convention: one entry per session, corrections as new entries.
-
-    Quota consumption is the sum of this table. The scheduler writes one entry per
-    delivered session (unique session_id, inserted with ON CONFLICT DO NOTHING);
-    a correction is another entry (no session), never an edit.
-    """
-
-    __tablename__ = "ledger_entries"
-    __table_args__ = (
-        CheckConstraint("source IN ('scheduler', 'correction')", name="source"),
-        CheckConstraint(
-            "(source = 'scheduler' AND session_id IS NOT NULL AND days > 0) "
-            "OR (source = 'correction' AND session_id IS NULL AND days <> 0)",
-            name="source_shape",
-        ),
-        Index("ix_ledger_entries_convention_on", "convention_id", "entry_on"),
-        Index("ix_ledger_entries_group", "group_id"),
-        Index("ix_ledger_entries_mission", "mission_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"))
-    group_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("mission_sessions.id"), unique=True)
-    entry_on: Mapped[date] = mapped_column(Date)
-    days: Mapped[float] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(12))
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -50,12 +50,3 @@ class JobLock(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(120))
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class SentAlert(db.Model):
-    """Alerts and reminders already sent, so that each goes out once (unique key)."""
-
-    __tablename__ = "sent_alerts"
-
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    sent_on: Mapped[date] = mapped_column(Date)

@@ -10,10 +10,16 @@ from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
 from sqlalchemy import Select, func, select, update
 
+from marketplace.accounts.models import Organisation
 from marketplace.conventions.models import Territory
 from marketplace.errors import InvalidTransition
 from marketplace.extensions import db
 from marketplace.geo.distance import haversine_km
+from marketplace.geo.services import Geocoder
+from marketplace.listings.models import LIVE_STATUSES, ListingStatus
+from marketplace.listings.skills import remember_skills
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
 from marketplace.textnorm import fold, split_list
 
 TERRITORY_RADIUS_KM = 40.0
@@ -207,8 +213,6 @@ class PlaceCheck:
 
 def check_place(postcode: str, commune: str) -> PlaceCheck:
     """Coordinates of a commune typed in a form, or the names known for the postcode."""
-    from marketplace.geo.services import Geocoder
-
     geocoder = Geocoder()
     place = geocoder.locate(postcode, commune)
     if place is not None:
@@ -268,9 +272,6 @@ def all_filtered(query: Select, model, filters: ListFilters, options=()) -> list
 
 def finish_save(record, prefix: str, now: datetime) -> None:
     """After the fields of a need or offer are set: ref, search text, skill tags."""
-    from marketplace.accounts.models import Organisation
-    from marketplace.listings.skills import remember_skills
-
     record.updated_at = now
     db.session.flush()
     if record.ref.startswith("new-"):
@@ -282,3 +283,18 @@ def finish_save(record, prefix: str, now: datetime) -> None:
     record.commune_key = fold(record.commune)
     remember_skills(split_list(record.skills))
     db.session.flush()
+
+
+def expire_listings(today: date, now: datetime) -> dict:
+    """Needs and offers still live (draft or open) whose window has passed."""
+    counts = {}
+    for key, model in (("needs", Need), ("offers", Offer)):
+        counts[key] = (
+            db.session.execute(
+                update(model)
+                .where(model.status.in_(LIVE_STATUSES), model.ends_on < today)
+                .values(status=ListingStatus.EXPIRED, updated_at=now)
+            ).rowcount
+            or 0
+        )
+    return counts

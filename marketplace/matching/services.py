@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select, update
 
+from marketplace.accounts.models import Organisation
+from marketplace.accounts.roles import Role
+from marketplace.accounts.services import sme_managers
 from marketplace.extensions import db
+from marketplace.listings.models import ListingStatus
 from marketplace.listings.signals import need_changed, offer_changed
-from marketplace.matching.models import Proposal
+from marketplace.matching.assignment import assign_greedy
+from marketplace.matching.models import OPEN_PROPOSAL_STATUSES, Proposal, ProposalStatus
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
 from marketplace.needs.models import Need
+from marketplace.notifications.services import notify, once
 from marketplace.offers.models import Offer
+from marketplace.urls import internal_url
+
+# A proposal unanswered this long is recalled to whoever has not answered.
+PROPOSAL_WAIT = timedelta(days=5)
 
 
 def need_data(need: Need) -> NeedData:
@@ -100,12 +113,14 @@ def store_proposals(
         (row[0], row[1])
         for row in db.session.execute(
             select(Proposal.need_id, Proposal.offer_id).where(
-                Proposal.need_id.in_(need_ids), Proposal.status == "proposed"
+                Proposal.need_id.in_(need_ids), Proposal.status == ProposalStatus.PROPOSED
             )
         )
     }
     db.session.execute(
-        delete(Proposal).where(Proposal.need_id.in_(need_ids), Proposal.status == "proposed")
+        delete(Proposal).where(
+            Proposal.need_id.in_(need_ids), Proposal.status == ProposalStatus.PROPOSED
+        )
     )
     stored = []
     for need_ref, matches in results.items():
@@ -134,17 +149,12 @@ def store_proposals(
 
 def _tell_about(need: Need, offer: Offer, now: datetime) -> None:
     """A new pairing: the SME's managers and the expert hear of it (the bell, then mail)."""
-    from flask_babel import lazy_gettext as _l
-
-    from marketplace.accounts.services import sme_managers
-    from marketplace.notifications.services import notify
-
     managers = sme_managers(need.organisation_id, active_only=True)
     notify(
         [*managers, offer.expert],
         "new_proposal",
         str(_l("New proposal: “%(need)s” / “%(offer)s”", need=need.title, offer=offer.title)),
-        "/proposals",
+        internal_url("matching.list_proposals"),
         now,
     )
 
@@ -161,8 +171,6 @@ def refresh_proposals(
     Without explicit values, `top` and `min_score` come from the configuration
     (MATCH_TOP, MATCH_MIN_SCORE).
     """
-    from flask import current_app
-
     top = top if top is not None else current_app.config.get("MATCH_TOP", 5)
     if min_score is None:
         min_score = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
@@ -181,27 +189,29 @@ def connect_signals() -> None:
 
 def after_need_change(need: Need, now: datetime) -> None:
     """A need was published or edited: its proposals are computed again."""
-    if need.status == "open":
+    if need.status == ListingStatus.OPEN:
         refresh_proposals(now, need_ids=[need.id])
     else:
         db.session.execute(
-            delete(Proposal).where(Proposal.need_id == need.id, Proposal.status == "proposed")
+            delete(Proposal).where(
+                Proposal.need_id == need.id, Proposal.status == ProposalStatus.PROPOSED
+            )
         )
 
 
 def after_offer_change(offer: Offer, now: datetime) -> None:
     """An offer was published, edited or withdrawn: every open need is matched again."""
-    if offer.status != "open":
+    if offer.status != ListingStatus.OPEN:
         db.session.execute(
-            delete(Proposal).where(Proposal.offer_id == offer.id, Proposal.status == "proposed")
+            delete(Proposal).where(
+                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
+            )
         )
     refresh_proposals(now)
 
 
 def visible_proposals(user, need_query, offer_query):
     """Proposals whose need or offer the user may see, as the role allows."""
-    from marketplace.accounts.roles import Role
-
     query = (
         select(Proposal)
         .join(Need, Need.id == Proposal.need_id)
@@ -214,7 +224,7 @@ def visible_proposals(user, need_query, offer_query):
     else:
         query = query.where(Proposal.need_id.in_(need_ids))
     # Declined and stale (expired) proposals are no longer shown.
-    query = query.where(Proposal.status.not_in(("declined", "expired")))
+    query = query.where(Proposal.status.not_in((ProposalStatus.DECLINED, ProposalStatus.EXPIRED)))
     return query.order_by(Need.ref, Proposal.rank)
 
 
@@ -224,9 +234,6 @@ def plan_assignment(convention=None, quota_days: float | None = None):
 
     Returns (pairings, needs by ref, offers by ref, quota used for the plan).
     """
-    from marketplace.accounts.models import Organisation
-    from marketplace.matching.assignment import assign_greedy
-
     needs = open_needs()
     offers = open_offers()
     if convention is not None:
@@ -248,3 +255,56 @@ def plan_assignment(convention=None, quota_days: float | None = None):
         quota_days,
     )
     return pairings, {n.ref: n for n in needs}, {o.ref: o for o in offers}, quota_days
+
+
+def expire_proposals(today: date, now: datetime) -> int:
+    """Unanswered proposals whose need or offer has expired or whose window has passed."""
+    stale_needs = select(Need.id).where(
+        or_(Need.ends_on < today, Need.status == ListingStatus.EXPIRED)
+    )
+    stale_offers = select(Offer.id).where(
+        or_(Offer.ends_on < today, Offer.status == ListingStatus.EXPIRED)
+    )
+    expired = db.session.execute(
+        update(Proposal)
+        .where(
+            Proposal.status.in_(OPEN_PROPOSAL_STATUSES),
+            or_(Proposal.need_id.in_(stale_needs), Proposal.offer_id.in_(stale_offers)),
+        )
+        .values(status=ProposalStatus.EXPIRED, updated_at=now)
+    ).rowcount
+    return expired or 0
+
+
+def remind_waiting_proposals(today: date, now: datetime) -> int:
+    """Recall proposals waiting for an answer for more than PROPOSAL_WAIT, once a day."""
+    cutoff = datetime.combine(today - PROPOSAL_WAIT, time.min, tzinfo=now.tzinfo)
+    reminded = 0
+    with force_locale("fr"):
+        for proposal in db.session.scalars(
+            select(Proposal).where(
+                Proposal.status.in_(OPEN_PROPOSAL_STATUSES), Proposal.created_at < cutoff
+            )
+        ):
+            if not once(f"proposal:{proposal.id}:{today}", today):
+                continue
+            need, offer = proposal.need, proposal.offer
+            waiting = []
+            if proposal.status != ProposalStatus.ACCEPTED_BY_SME:
+                waiting += sme_managers(need.organisation_id)
+            if proposal.status != ProposalStatus.ACCEPTED_BY_EXPERT:
+                waiting.append(offer.expert)
+            message = _l(
+                "A proposal waits for your answer: “%(need)s” / “%(offer)s”",
+                need=need.title,
+                offer=offer.title,
+            )
+            notify(
+                waiting,
+                "reminder_proposal",
+                str(message),
+                internal_url("matching.list_proposals"),
+                now,
+            )
+            reminded += 1
+    return reminded

@@ -13,7 +13,7 @@ from marketplace import clock
 from marketplace.accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.missions import services
+from marketplace.missions import decisions
 from marketplace.missions.models import Mission
 
 missions_cli = AppGroup("missions", help="Missions: list and act as a given user.")
@@ -51,15 +51,15 @@ def _act(
 ) -> None:
     try:
         if action == "approve":
-            services.approve(user, mission, now, reason)
+            decisions.approve(user, mission, now, reason)
         elif action == "refuse":
-            services.refuse(user, mission, reason or "", now)
+            decisions.refuse(user, mission, reason or "", now)
         elif action == "cancel":
-            services.cancel(user, mission, reason, now)
+            decisions.cancel(user, mission, reason, now)
         elif action == "deliver":
-            services.mark_delivered(user, mission, now)
+            decisions.mark_delivered(user, mission, now)
         else:
-            services.close(user, mission, now)
+            decisions.close(user, mission, now)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -47,6 +47,8 @@ class SessionStatus(StrEnum):
 
 
 MISSION_STATUSES = tuple(MissionStatus)
+# Approved days are still held against the quota in these states.
+RESERVING_STATUSES = (MissionStatus.APPROVED, MissionStatus.IN_PROGRESS)
 SESSION_STATUSES = tuple(SessionStatus)
 
 

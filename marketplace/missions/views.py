@@ -17,9 +17,9 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
-from marketplace.missions import services
+from marketplace.missions import access, agreement, decisions, outcome, sessions
+from marketplace.missions.errors import BadSession
 from marketplace.missions.models import Mission
-from marketplace.missions.services import BadSession
 from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
@@ -58,7 +58,7 @@ def _number(name: str, kind=float, low=None, high=None):
 
 
 def _claim() -> None:
-    services.claim_form(request.form.get("form_key"), current_user, clock.now())
+    access.claim_form(request.form.get("form_key"), current_user, clock.now())
 
 
 @bp.app_context_processor
@@ -73,7 +73,7 @@ def list_missions():
     """The missions the user takes part in (all of their conventions for coordinators)."""
     missions = (
         db.session.scalars(
-            services.visible_missions(current_user)
+            access.visible_missions(current_user)
             .options(
                 joinedload(Mission.need).joinedload(Need.organisation),
                 joinedload(Mission.offer).joinedload(Offer.expert),
@@ -95,8 +95,8 @@ def list_missions():
 @role_required(*ANYONE)
 def show_mission(mission_id: int):
     """One mission: sessions, timeline, and the actions open to the user."""
-    mission = services.get_visible_mission(current_user, mission_id)
-    caps = services.capacities(current_user, mission)
+    mission = access.get_visible_mission(current_user, mission_id)
+    caps = access.capacities(current_user, mission)
     actions = [a for a in TRANSITIONS if a != "start" and allowed(a, mission.status, caps)]
     return render_template(
         "missions/detail.html", mission=mission, caps=caps, actions=actions, today=clock.today()
@@ -104,17 +104,17 @@ def show_mission(mission_id: int):
 
 
 ACTIONS = {
-    "approve": lambda m: services.approve(current_user, m, clock.now(), _text("override_reason")),
-    "refuse": lambda m: services.refuse(
+    "approve": lambda m: decisions.approve(current_user, m, clock.now(), _text("override_reason")),
+    "refuse": lambda m: decisions.refuse(
         current_user, m, _text("reason", required=True), clock.now()
     ),
-    "cancel": lambda m: services.cancel(current_user, m, _text("reason"), clock.now()),
-    "deliver": lambda m: services.mark_delivered(current_user, m, clock.now()),
-    "close": lambda m: services.close(current_user, m, clock.now()),
-    "extend": lambda m: services.extend(
+    "cancel": lambda m: decisions.cancel(current_user, m, _text("reason"), clock.now()),
+    "deliver": lambda m: decisions.mark_delivered(current_user, m, clock.now()),
+    "close": lambda m: decisions.close(current_user, m, clock.now()),
+    "extend": lambda m: decisions.extend(
         current_user, m, _number("days", float, 0.5, 60), _text("reason"), clock.now()
     ),
-    "plan": lambda m: services.plan_session(
+    "plan": lambda m: sessions.plan_session(
         current_user,
         m,
         _date("held_on"),
@@ -124,7 +124,7 @@ ACTIONS = {
         clock.today(),
         clock.now(),
     ),
-    "outcome": lambda m: services.record_outcome(
+    "outcome": lambda m: outcome.record_outcome(
         current_user,
         m,
         _number("rating", int, 1, 5),
@@ -134,12 +134,12 @@ ACTIONS = {
         _date("outcome_on"),
         clock.now(),
     ),
-    "note": lambda m: services.leave_note(
+    "note": lambda m: outcome.leave_note(
         current_user, m, _text("note", required=True, limit=4000), clock.now()
     ),
 }
 SESSION_ACTIONS = {
-    "move": lambda m, s: services.move_session(
+    "move": lambda m, s: sessions.move_session(
         current_user,
         m,
         s,
@@ -148,21 +148,21 @@ SESSION_ACTIONS = {
         clock.today(),
         clock.now(),
     ),
-    "cancel": lambda m, s: services.cancel_session(current_user, m, s, clock.today(), clock.now()),
-    "held": lambda m, s: services.declare_session(
+    "cancel": lambda m, s: sessions.cancel_session(current_user, m, s, clock.today(), clock.now()),
+    "held": lambda m, s: sessions.declare_session(
         current_user, m, s, True, clock.today(), clock.now()
     ),
-    "not_held": lambda m, s: services.declare_session(
+    "not_held": lambda m, s: sessions.declare_session(
         current_user, m, s, False, clock.today(), clock.now()
     ),
-    "confirm": lambda m, s: services.confirm_session(current_user, m, s, True, None, clock.now()),
-    "dispute": lambda m, s: services.confirm_session(
+    "confirm": lambda m, s: sessions.confirm_session(current_user, m, s, True, None, clock.now()),
+    "dispute": lambda m, s: sessions.confirm_session(
         current_user, m, s, False, _text("reason", required=True), clock.now()
     ),
-    "settle_held": lambda m, s: services.resolve_dispute(
+    "settle_held": lambda m, s: sessions.resolve_dispute(
         current_user, m, s, True, _text("reason"), clock.now()
     ),
-    "settle_not_held": lambda m, s: services.resolve_dispute(
+    "settle_not_held": lambda m, s: sessions.resolve_dispute(
         current_user, m, s, False, _text("reason"), clock.now()
     ),
 }
@@ -175,7 +175,7 @@ def act(mission_id: int, action: str):
     handler = ACTIONS.get(action)
     if handler is None:
         abort(404)
-    mission = services.get_visible_mission(current_user, mission_id)
+    mission = access.get_visible_mission(current_user, mission_id)
     _claim()
     handler(mission)
     db.session.commit()
@@ -190,7 +190,7 @@ def act_session(mission_id: int, session_id: int, action: str):
     handler = SESSION_ACTIONS.get(action)
     if handler is None:
         abort(404)
-    mission = services.get_visible_mission(current_user, mission_id)
+    mission = access.get_visible_mission(current_user, mission_id)
     _claim()
     handler(mission, session_id)
     db.session.commit()
@@ -214,7 +214,7 @@ def pair():
         offer = next((o for o in offers if str(o.id) == request.form.get("offer_id")), None)
         if need is None or offer is None:
             raise BadSession(_("Choose an open need and an open offer."))
-        mission = services.pair_by_hand(current_user, need, offer, clock.now())
+        mission = agreement.pair_by_hand(current_user, need, offer, clock.now())
         db.session.commit()
         return redirect(url_for("missions.show_mission", mission_id=mission.id))
     return render_template("missions/pair.html", needs=needs, offers=offers)
@@ -234,7 +234,7 @@ def answer(proposal_id: int):
     choice = request.form.get("answer")
     if choice not in ("accept", "decline"):
         raise BadSession(_("Accept or decline."))
-    mission = services.answer_proposal(
+    mission = agreement.answer_proposal(
         current_user, proposal, choice == "accept", _text("message"), clock.now()
     )
     db.session.commit()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -44,3 +44,12 @@ class OutboxMail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class SentAlert(db.Model):
+    """Alerts and reminders already sent, so that each goes out once (unique key)."""
+
+    __tablename__ = "sent_alerts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sent_on: Mapped[date] = mapped_column(Date)

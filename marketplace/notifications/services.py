@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.notifications.models import Notification, OutboxMail
+from marketplace.notifications.models import Notification, OutboxMail, SentAlert
 
 # Events for one person closer together than this become one mail.
 DIGEST_WINDOW = timedelta(minutes=5)
@@ -28,6 +29,17 @@ def notify(
         db.session.add(
             Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=now)
         )
+
+
+def once(key: str, today: date) -> bool:
+    """True the first time a key is seen: alerts and reminders go out once (a unique key,
+    so two runs at once cannot both send)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(SentAlert(key=key[:120], sent_on=today))
+        return True
+    except IntegrityError:
+        return False
 
 
 def unread_count(user: User) -> int:

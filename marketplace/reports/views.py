@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from marketplace import clock
@@ -18,18 +19,16 @@ from marketplace.accounts.models import Organisation
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.catalog import CATEGORIES, category_label
-from marketplace.conventions.chart import burn_up_svg
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
-from marketplace.conventions.reports import (
-    ReportFilters,
-    build_report,
-    burn_up,
-    convention_standing,
-)
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
+from marketplace.jobs.services import last_runs
+from marketplace.reports.chart import burn_up_svg
+from marketplace.reports.dashboard import burn_up, convention_standing
+from marketplace.reports.programme import ReportFilters, build_report
+from marketplace.reports.tables import report_table
 
-bp = Blueprint("conventions", __name__)
+bp = Blueprint("reports", __name__)
 ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
 PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
 
@@ -53,8 +52,6 @@ def visible_conventions(user) -> list[Convention]:
 @role_required("coordinator", "admin", "group_referent")
 def show_convention(convention_id: int):
     """Where a convention stands: quota, reserved, delivered, groups, burn-up, alerts, jobs."""
-    from marketplace.jobs.services import last_runs
-
     convention = next((c for c in visible_conventions(current_user) if c.id == convention_id), None)
     if convention is None:
         abort(404)
@@ -76,7 +73,7 @@ def show_convention(convention_id: int):
         labels,
     )
     return render_template(
-        "conventions/show.html",
+        "reports/convention.html",
         convention=convention,
         whole=whole,
         groups=groups,
@@ -123,7 +120,7 @@ def drill_down(filters: ReportFilters, group_ids: dict[str, int]):
     base = {k: v for k, v in request.args.items() if k != "print" and v}
 
     def link(**changes) -> str:
-        return url_for("conventions.reports", **{**base, **changes})
+        return url_for("reports.reports", **{**base, **changes})
 
     def month(key: str) -> str:
         year, number = int(key[:4]), int(key[5:7])
@@ -148,7 +145,7 @@ def reports():
     report = build_report(current_user, filters, listed=PAGE_MISSIONS)
     conventions, groups, territories = _choices()
     return render_template(
-        "conventions/reports.html",
+        "reports/report.html",
         report=report,
         filters=filters,
         conventions=conventions,
@@ -159,44 +156,6 @@ def reports():
         drill=drill_down(filters, report.group_ids),
         printable=request.args.get("print") == "1",
     )
-
-
-def report_table(report) -> list[list]:
-    """The report as rows: the same numbers in the CSV, the XLSX and the command line."""
-    header = [
-        "section",
-        "key",
-        "days",
-        "missions",
-        "projects",
-        "jobs_created",
-        "jobs_preserved",
-        "average_rating",
-    ]
-    rows = [header]
-
-    def add(section, key, figures):
-        rows.append(
-            [
-                section,
-                key,
-                figures.days,
-                figures.missions,
-                figures.projects,
-                figures.jobs_created,
-                figures.jobs_preserved,
-                "" if figures.average_rating is None else figures.average_rating,
-            ]
-        )
-
-    add("total", "", report.totals)
-    for name, figures in report.by_group:
-        add("group", name, figures)
-    for code, figures in report.by_category:
-        add("category", code, figures)
-    for month, figures in report.by_month:
-        add("month", month, figures)
-    return rows
 
 
 @bp.route("/reports.csv")
@@ -218,7 +177,6 @@ def reports_csv():
 @role_required(*ANYONE)
 def reports_xlsx():
     """The report as an Excel workbook (figures, then the missions)."""
-    from openpyxl import Workbook
 
     report = build_report(current_user, _filters())
     book = Workbook()

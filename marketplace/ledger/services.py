@@ -8,21 +8,22 @@ not held or cancelled are never logged; nothing after `today` is logged.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, and_, any_, bindparam, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
-from marketplace.conventions.models import Convention, ConventionGroup, LedgerEntry
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import STAFF_ROLES
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
-from marketplace.missions.models import Mission, MissionSession
-from marketplace.offers.models import Offer
+from marketplace.ledger.models import LedgerEntry, LedgerSource
+from marketplace.missions.access import capacities
+from marketplace.missions.models import Mission, MissionSession, SessionStatus
+from marketplace.quota import services as quota
+from marketplace.sql import among
 
 GRACE_DAYS = 7
 # Sessions per transaction: their ids are bound parameters (SQLite allows 32,766).
@@ -39,22 +40,15 @@ def due_sessions(today: date):
             MissionSession.held_on <= today,
             Mission.convention_id.is_not(None),
             or_(
-                MissionSession.status == "confirmed",
+                MissionSession.status == SessionStatus.CONFIRMED,
                 and_(
-                    MissionSession.status == "delivered",
+                    MissionSession.status == SessionStatus.DELIVERED,
                     MissionSession.held_on <= today - timedelta(days=GRACE_DAYS),
                 ),
             ),
         )
         .order_by(MissionSession.id)
     )
-
-
-def _among(column, ids: list[int]):
-    """column IN ids: one array parameter on PostgreSQL rather than thousands."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", value=ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
@@ -73,11 +67,11 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
             MissionSession.id,
             MissionSession.held_on,
             MissionSession.days,
-            literal("scheduler"),
+            literal(LedgerSource.SCHEDULER.value),
             literal(now, type_=LedgerEntry.__table__.c.created_at.type),
         )
         .join(Mission, Mission.id == MissionSession.mission_id)
-        .where(_among(MissionSession.id, session_ids))
+        .where(among(MissionSession.id, session_ids))
     )
     table = LedgerEntry.__table__
     statement = (
@@ -123,10 +117,10 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
         if not ids:
             break
         inserted = _insert_ignoring_duplicates(ids, now)
-        _move_counters(inserted)
+        quota.deliver(inserted)
         db.session.execute(
             update(MissionSession.__table__)
-            .where(_among(MissionSession.__table__.c.id, ids))
+            .where(among(MissionSession.__table__.c.id, ids))
             .values(is_logged=True)
         )
         db.session.commit()
@@ -135,78 +129,21 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
     return {"sessions_logged": sessions_logged, "days_logged": days_logged}
 
 
-def _move_counters(rows) -> None:
-    """Move the logged days from reserved to delivered, in a few set-based statements."""
-    if not rows:
-        return
-    by_convention: dict[int, float] = defaultdict(float)
-    by_group: dict[tuple[int, int], float] = defaultdict(float)
-    for _session, days, _mission, convention_id, group_id in rows:
-        by_convention[convention_id] += days
-        by_group[(convention_id, group_id)] += days
-    for convention_id, days in by_convention.items():
-        db.session.execute(
-            update(Convention)
-            .where(Convention.id == convention_id)
-            .values(
-                days_reserved=Convention.days_reserved - days,
-                days_delivered=Convention.days_delivered + days,
-            )
-        )
-    for (convention_id, group_id), days in by_group.items():
-        db.session.execute(
-            update(ConventionGroup)
-            .where(
-                ConventionGroup.convention_id == convention_id,
-                ConventionGroup.organisation_id == group_id,
-            )
-            .values(
-                days_reserved=ConventionGroup.days_reserved - days,
-                days_delivered=ConventionGroup.days_delivered + days,
-            )
-        )
-    # Offers and missions are many: one UPDATE ... FROM (SELECT ... GROUP BY) each, over
-    # the ledger rows this batch inserted.
-    sessions = [row[0] for row in rows]
-    ledger, missions, offers = (LedgerEntry.__table__, Mission.__table__, Offer.__table__)
-    per_mission = (
-        select(ledger.c.mission_id.label("mission_id"), func.sum(ledger.c.days).label("days"))
-        .where(_among(ledger.c.session_id, sessions))
-        .group_by(ledger.c.mission_id)
-        .subquery()
-    )
-    db.session.execute(
-        update(missions)
-        .where(missions.c.id == per_mission.c.mission_id)
-        .values(days_logged=missions.c.days_logged + per_mission.c.days)
-    )
-    per_offer = (
-        select(missions.c.offer_id.label("offer_id"), func.sum(ledger.c.days).label("days"))
-        .join(missions, missions.c.id == ledger.c.mission_id)
-        .where(_among(ledger.c.session_id, sessions))
-        .group_by(missions.c.offer_id)
-        .subquery()
-    )
-    db.session.execute(
-        update(offers)
-        .where(offers.c.id == per_offer.c.offer_id)
-        .values(
-            days_reserved=offers.c.days_reserved - per_offer.c.days,
-            days_delivered=offers.c.days_delivered + per_offer.c.days,
-        )
-    )
-
-
 class LedgerRefused(DomainError):
     status_code = 409
 
 
+def can_correct(actor: User, mission: Mission) -> bool:
+    """Coordinators of the mission's convention (and admins) correct its ledger."""
+    return "coordinator" in capacities(actor, mission)
+
+
 def add_correction(
-    actor, mission: Mission, days: float, reason: str, entry_on: date, now: datetime
+    actor: User, mission: Mission, days: float, reason: str, entry_on: date, now: datetime
 ) -> LedgerEntry:
     """A correction is a new entry (positive or negative days), never an edit."""
-    if actor.role not in ("coordinator", "admin"):
-        raise NotAllowed(_l("Only a coordinator corrects the ledger."))
+    if actor.role not in STAFF_ROLES or not can_correct(actor, mission):
+        raise NotAllowed(_l("Only a coordinator of the mission's convention corrects the ledger."))
     if not reason or not reason.strip():
         raise LedgerRefused(_l("A correction needs a reason."))
     if days == 0 or not float(days * 2).is_integer():
@@ -220,31 +157,14 @@ def add_correction(
         session_id=None,
         entry_on=entry_on,
         days=days,
-        source="correction",
+        source=LedgerSource.CORRECTION,
         reason=reason.strip(),
         created_by_id=actor.id,
         created_at=now,
     )
+    if not quota.correct(mission.convention_id, mission.group_id, days):
+        raise LedgerRefused(_l("This correction would pass the quota or make it negative."))
     db.session.add(entry)
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                update(Convention)
-                .where(Convention.id == mission.convention_id)
-                .values(days_delivered=Convention.days_delivered + days)
-            )
-            db.session.execute(
-                update(ConventionGroup)
-                .where(
-                    ConventionGroup.convention_id == mission.convention_id,
-                    ConventionGroup.organisation_id == mission.group_id,
-                )
-                .values(days_delivered=ConventionGroup.days_delivered + days)
-            )
-    except IntegrityError:
-        raise LedgerRefused(
-            _l("This correction would pass the quota or make it negative.")
-        ) from None
     return entry
 
 

@@ -11,7 +11,8 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from marketplace.conventions.reports import ReportFilters, build_report
+from marketplace.reports.programme import ReportFilters, build_report
+from marketplace.reports.tables import report_table
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,6 @@ class _Operator:
 )
 def report_command(convention_id, start, end, group_id, category, fmt) -> None:
     """The programme's figures, as on /reports: projects, missions, days, jobs, ratings."""
-    from marketplace.conventions.views import report_table
-
     filters = ReportFilters(
         convention_id=convention_id,
         start=start.date() if start else None,

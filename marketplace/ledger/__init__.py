@@ -1,0 +1,1 @@
+"""The ledger of days delivered against the conventions: exactly once per session."""

@@ -1,0 +1,282 @@
+"""Sessions: planned, moved, cancelled before they happen; declared, confirmed or disputed after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import sme_managers
+from marketplace.errors import InvalidTransition, NotAllowed, NotFound
+from marketplace.extensions import db
+from marketplace.missions.access import capacities, link, parties
+from marketplace.missions.audit import move, record
+from marketplace.missions.errors import BadSession
+from marketplace.missions.models import (
+    RESERVING_STATUSES,
+    Mission,
+    MissionSession,
+)
+from marketplace.notifications.services import notify
+
+
+def _session_rules(
+    mission: Mission, held_on: date, days: float, today: date, ignore: MissionSession | None = None
+) -> None:
+    if days not in (0.5, 1):
+        raise BadSession(_l("A session is a half day (0.5) or a full day (1)."))
+    if not mission.starts_on <= held_on <= mission.ends_on:
+        raise BadSession(
+            _l(
+                "The date must be between %(start)s and %(end)s.",
+                start=mission.starts_on.isoformat(),
+                end=mission.ends_on.isoformat(),
+            )
+        )
+    if held_on < today:
+        raise BadSession(_l("A session cannot be planned in the past."))
+    planned = sum(
+        s.days
+        for s in mission.sessions
+        if s is not ignore and s.status not in ("cancelled", "not_held")
+    )
+    if planned + days > mission.approved_days:
+        raise BadSession(
+            _l(
+                "Planning %(days)s more days would pass the %(approved)s days approved; ask the "
+                "coordinator to extend the approval.",
+                days=f"{days:g}",
+                approved=f"{mission.approved_days:g}",
+            )
+        )
+
+
+def plan_session(
+    actor: User,
+    mission: Mission,
+    held_on: date,
+    days: float,
+    is_remote: bool,
+    place: str | None,
+    today: date,
+    now: datetime,
+) -> MissionSession:
+    caps = capacities(actor, mission)
+    if not caps & {"sme", "expert", "coordinator"}:
+        raise NotFound(_l("This mission does not exist, or you cannot see it."))
+    if mission.status not in RESERVING_STATUSES:
+        raise InvalidTransition(_l("Sessions are planned once the mission is approved."))
+    _session_rules(mission, held_on, days, today)
+    session = MissionSession(
+        mission_id=mission.id,
+        held_on=held_on,
+        days=days,
+        is_remote=is_remote,
+        place=(place or "").strip()[:200] or None,
+        status="planned",
+        created_at=now,
+    )
+    db.session.add(session)
+    db.session.flush()
+    db.session.refresh(mission)
+    record(
+        mission,
+        actor,
+        "session_planned",
+        mission.status,
+        mission.status,
+        now,
+        f"{held_on.isoformat()} ({days:g} j)",
+    )
+    if mission.status == "approved":
+        move(mission, "start", actor, now)
+    notify(
+        parties(mission),
+        "session_planned",
+        str(
+            _l(
+                "Session of %(date)s planned for mission %(ref)s",
+                date=held_on.isoformat(),
+                ref=mission.ref,
+            )
+        ),
+        link(mission),
+        now,
+    )
+    return session
+
+
+def _own_session(mission: Mission, session_id: int) -> MissionSession:
+    session = db.session.get(MissionSession, session_id)
+    if session is None or session.mission_id != mission.id:
+        raise NotFound(_l("This session does not exist."))
+    return session
+
+
+def _set_session(session: MissionSession, before: tuple[str, ...], **values) -> None:
+    done = db.session.execute(
+        update(MissionSession)
+        .where(MissionSession.id == session.id, MissionSession.status.in_(before))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise InvalidTransition(_l("This session changed meanwhile; reload the page."))
+    db.session.refresh(session)
+
+
+def move_session(
+    actor: User,
+    mission: Mission,
+    session_id: int,
+    held_on: date,
+    days: float,
+    today: date,
+    now: datetime,
+) -> None:
+    session = _own_session(mission, session_id)
+    if not capacities(actor, mission) & {"sme", "expert", "coordinator"}:
+        raise NotFound(_l("This mission does not exist, or you cannot see it."))
+    if session.status != "planned" or session.held_on <= today:
+        raise InvalidTransition(_l("Only a session still to come can be moved."))
+    _session_rules(mission, held_on, days, today, ignore=session)
+    old = session.held_on
+    _set_session(session, ("planned",), held_on=held_on, days=days)
+    record(
+        mission,
+        actor,
+        "session_moved",
+        mission.status,
+        mission.status,
+        now,
+        f"{old.isoformat()} → {held_on.isoformat()}",
+    )
+    notify(
+        parties(mission),
+        "session_moved",
+        str(
+            _l(
+                "Session of %(old)s moved to %(new)s (mission %(ref)s)",
+                old=old.isoformat(),
+                new=held_on.isoformat(),
+                ref=mission.ref,
+            )
+        ),
+        link(mission),
+        now,
+    )
+
+
+def cancel_session(
+    actor: User, mission: Mission, session_id: int, today: date, now: datetime
+) -> None:
+    session = _own_session(mission, session_id)
+    if not capacities(actor, mission) & {"sme", "expert", "coordinator"}:
+        raise NotFound(_l("This mission does not exist, or you cannot see it."))
+    if session.status != "planned" or session.held_on <= today:
+        raise InvalidTransition(_l("Only a session still to come can be cancelled."))
+    _set_session(session, ("planned",), status="cancelled")
+    record(
+        mission,
+        actor,
+        "session_cancelled",
+        mission.status,
+        mission.status,
+        now,
+        session.held_on.isoformat(),
+    )
+
+
+def declare_session(
+    actor: User, mission: Mission, session_id: int, held: bool, today: date, now: datetime
+) -> None:
+    """After the date, the volunteer says whether the session took place."""
+    session = _own_session(mission, session_id)
+    if "expert" not in capacities(actor, mission):
+        raise NotAllowed(_l("Only the expert declares a session."))
+    if session.held_on > today:
+        raise BadSession(_l("This session has not happened yet."))
+    status = "delivered" if held else "not_held"
+    _set_session(session, ("planned",), status=status, declared_at=now)
+    record(
+        mission,
+        actor,
+        "session_declared",
+        mission.status,
+        mission.status,
+        now,
+        f"{session.held_on.isoformat()}: {status}",
+    )
+    if held:
+        managers = sme_managers(mission.need.organisation_id)
+        notify(
+            managers,
+            "session_to_confirm",
+            str(
+                _l(
+                    "Please confirm the session of %(date)s (mission %(ref)s)",
+                    date=session.held_on.isoformat(),
+                    ref=mission.ref,
+                )
+            ),
+            link(mission),
+            now,
+        )
+
+
+def confirm_session(
+    actor: User, mission: Mission, session_id: int, agree: bool, reason: str | None, now: datetime
+) -> None:
+    """The SME manager confirms a delivered session, or disputes it (the coordinator decides)."""
+    session = _own_session(mission, session_id)
+    if "sme" not in capacities(actor, mission):
+        raise NotAllowed(_l("Only the SME manager confirms a session."))
+    if agree:
+        _set_session(session, ("delivered",), status="confirmed", confirmed_at=now)
+    else:
+        if not (reason or "").strip():
+            raise BadSession(_l("Say what was wrong with this session."))
+        _set_session(session, ("delivered",), status="disputed", dispute_reason=reason.strip())
+        notify(
+            mission.convention.coordinators if mission.convention else [],
+            "session_disputed",
+            str(
+                _l(
+                    "Session of %(date)s disputed on mission %(ref)s",
+                    date=session.held_on.isoformat(),
+                    ref=mission.ref,
+                )
+            ),
+            link(mission),
+            now,
+        )
+    record(
+        mission,
+        actor,
+        "session_confirmed" if agree else "session_disputed",
+        mission.status,
+        mission.status,
+        now,
+        (reason or "").strip() or None,
+    )
+
+
+def resolve_dispute(
+    actor: User, mission: Mission, session_id: int, held: bool, reason: str | None, now: datetime
+) -> None:
+    session = _own_session(mission, session_id)
+    if "coordinator" not in capacities(actor, mission):
+        raise NotAllowed(_l("Only the coordinator settles a dispute."))
+    status = "confirmed" if held else "not_held"
+    _set_session(session, ("disputed",), status=status, confirmed_at=now if held else None)
+    record(
+        mission,
+        actor,
+        "dispute_settled",
+        mission.status,
+        mission.status,
+        now,
+        (reason or "").strip() or status,
+    )

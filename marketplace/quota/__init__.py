@@ -1,0 +1,1 @@
+"""The quota's bookkeeping: every move of reserved and delivered days, in one place."""
