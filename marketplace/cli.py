@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from marketplace import clock
+from config import TestConfig
+from marketplace import clock, create_app
+from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import Role
+from marketplace.accounts.services import hash_password, normalise_email
+from marketplace.demo import ACCOUNTS, database_is_empty, load_demo
 from marketplace.extensions import db
+from marketplace.geo.services import DEMO_COMMUNES, CommuneFileError, import_communes
+from marketplace.imports.csvio import MAX_IMPORT_BYTES, FileProblem, decode
+from marketplace.imports.services import apply_import, plan_import
+from marketplace.jobs.lock import SchedulerLock
+from marketplace.jobs.registry import JOBS_BY_ID
+from marketplace.jobs.scheduler import run_until_stopped
+from marketplace.jobs.services import last_runs, run_job
+from marketplace.matching.cli import match_cli
+from marketplace.matching.evaluation import evaluate, read_gold
+from marketplace.matching.scoring import DEFAULT_MIN_SCORE
+from marketplace.matching.services import compute, need_data, offer_data, open_needs
+from marketplace.missions.cli import missions_cli
+from marketplace.offers.models import Offer
+from marketplace.reports.cli import report_command
 
 demo_cli = AppGroup("demo", help="Demo data.")
 jobs_cli = AppGroup("jobs", help="Scheduled jobs, run by hand.")
@@ -23,7 +47,6 @@ geo_cli = AppGroup("geo", help="The commune table (postcodes and coordinates).")
 
 
 def _read_file(path: str) -> str:
-    from marketplace.imports.csvio import MAX_IMPORT_BYTES, FileProblem, decode
 
     try:
         with open(path, "rb") as handle:
@@ -36,9 +59,6 @@ def _read_file(path: str) -> str:
 
 
 def _import(kind: str, path: str) -> None:
-    from flask_babel import force_locale
-
-    from marketplace.imports.services import apply_import, plan_import
 
     text = _read_file(path)
     total = max(1, text.count("\n"))
@@ -96,7 +116,6 @@ def import_offers(path: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def geo_import(path: str) -> None:
     """Load a national communes file (La Poste, data.gouv or FranceCities CSV)."""
-    from marketplace.geo.services import CommuneFileError, import_communes
 
     try:
         with open(path, "rb") as handle:
@@ -121,7 +140,6 @@ def geo_import(path: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no user.")
 def demo_load(if_empty: bool) -> None:
     """Load the demo territories, convention, organisations and accounts (idempotent)."""
-    from marketplace.demo import database_is_empty, load_demo
 
     if if_empty and not database_is_empty():
         click.echo("Database not empty: demo data not loaded.")
@@ -138,7 +156,6 @@ def demo_load(if_empty: bool) -> None:
 @demo_cli.command("accounts")
 def demo_accounts() -> None:
     """Print the demo accounts and their passwords."""
-    from marketplace.demo import ACCOUNTS
 
     click.echo("Demo accounts (demo passwords, for this demo only):")
     width = max(len(a.email) for a in ACCOUNTS)
@@ -161,8 +178,6 @@ def _parse_today(value: str | None) -> date:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def jobs_run(name: str, today_text: str | None, fmt: str) -> None:
     """Run one scheduled job once, now, and print what it did."""
-    from marketplace.jobs.registry import JOBS_BY_ID
-    from marketplace.jobs.services import run_job
 
     if name not in JOBS_BY_ID:
         raise click.UsageError(f"unknown job {name!r}; known: {', '.join(sorted(JOBS_BY_ID))}")
@@ -188,8 +203,6 @@ def jobs_run(name: str, today_text: str | None, fmt: str) -> None:
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """Show the schedule and the last run of each job."""
-    from marketplace.jobs.registry import JOBS_BY_ID
-    from marketplace.jobs.services import last_runs
 
     for job_id, _description, last in last_runs():
         when = " ".join(f"{k}={v}" for k, v in JOBS_BY_ID[job_id].cron.items())
@@ -204,10 +217,6 @@ def jobs_list() -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler process (the one place scheduled jobs run)."""
-    from datetime import timedelta
-
-    from marketplace.jobs.lock import SchedulerLock
-    from marketplace.jobs.scheduler import run_until_stopped
 
     app = current_app._get_current_object()
     lock = SchedulerLock(db.engine, timedelta(seconds=app.config["SCHEDULER_LOCK_STALE_SECONDS"]))
@@ -221,9 +230,6 @@ def scheduler_run() -> None:
 @click.password_option("--password", help="Prompted for when not given.")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator account (for a real, non-demo installation)."""
-    from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
-    from marketplace.accounts.models import User
-    from marketplace.accounts.services import hash_password, normalise_email
 
     email = normalise_email(email)
     if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
@@ -236,7 +242,7 @@ def create_admin(email: str, name: str, password: str) -> None:
         User(
             email=email,
             name=name.strip(),
-            role="admin",
+            role=Role.ADMIN,
             is_active_account=True,
             password_hash=hash_password(password, current_app.config["PASSWORD_HASH_METHOD"]),
         )
@@ -246,9 +252,8 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from marketplace.matching.cli import match_cli
-    from marketplace.missions.cli import missions_cli
-    from marketplace.reports.cli import report_command
+
+    match_cli.add_command(evaluate_command)
 
     for group in (
         demo_cli,
@@ -262,3 +267,76 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_command)
+
+
+# ------------------------------------------------------------------ match evaluate
+
+
+def evaluate_directory(directory: Path, top: int = 5, min_score: float = DEFAULT_MIN_SCORE) -> dict:
+    """Import DIR's needs and offers into a throw-away database and score the matcher.
+
+    An edge of its own (a second app on a temporary SQLite file), hence here and not in
+    the matching feature, which never builds an app.
+    """
+
+    with tempfile.TemporaryDirectory(prefix="match-evaluate-") as folder:
+        config = type(
+            "EvaluateConfig",
+            (TestConfig,),
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/evaluate.sqlite3"},
+        )
+        app = create_app(config)
+        with app.app_context():
+            upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
+            import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
+            now = clock.now()
+            for kind in ("needs", "offers"):
+                plan = plan_import(kind, decode((directory / f"{kind}.csv").read_bytes()))
+                if not plan.ok:
+                    raise click.ClickException(
+                        f"{kind}.csv: " + "; ".join(str(e) for e in plan.errors[:5])
+                    )
+                apply_import(plan, now)
+            db.session.commit()
+            needs = open_needs()
+            offers = list(db.session.scalars(db.select(Offer).order_by(Offer.ref)))
+            results = compute(needs, offers, top=top, min_score=min_score)
+            figures = evaluate(
+                results,
+                read_gold(directory / "gold.csv"),
+                [need_data(n) for n in needs],
+                [offer_data(o) for o in offers],
+            )
+            db.session.remove()
+            db.engine.dispose()
+    return figures.as_dict()
+
+
+@click.command("evaluate")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option(
+    "--min-score", default=DEFAULT_MIN_SCORE, show_default=True, type=click.FloatRange(0, 100)
+)
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+def evaluate_command(directory: Path, top: int, min_score: float, fmt: str) -> None:
+    """Score the matcher on DIR (needs.csv, offers.csv, gold.csv) in a throw-away database."""
+    for name in ("needs.csv", "offers.csv", "gold.csv"):
+        if not (directory / name).is_file():
+            raise click.ClickException(f"{directory / name} is missing")
+    figures = evaluate_directory(directory, top, min_score)
+    if fmt == "json":
+        click.echo(json.dumps(figures))
+        return
+    labels = {
+        "recall_at_5": "recall@5",
+        "mrr": "MRR",
+        "precision_at_1": "precision@1",
+        "relevant_share": "share of proposals relevant",
+        "violations": "hard-constraint violations",
+        "no_match_proposed_share": "no-match needs that got a proposal",
+        "needs": "needs",
+        "proposals": "proposals",
+    }
+    for key, label in labels.items():
+        click.echo(f"{label:<38} {figures[key]}")

@@ -13,10 +13,19 @@ from sqlalchemy import func, select
 
 from marketplace import clock
 from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.roles import Role
 from marketplace.accounts.services import hash_password
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
 from marketplace.extensions import db
 from marketplace.geo.services import DEMO_COMMUNES, Geocoder, import_communes
+from marketplace.listings.services import search_text_for
+from marketplace.matching.services import refresh_proposals
+from marketplace.missions.agreement import create_mission
+from marketplace.missions.decisions import approve
+from marketplace.missions.models import Mission, MissionSession
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+from marketplace.textnorm import fold
 
 TERRITORIES = [
     # Each territory is centred on its main town, located from the commune table.
@@ -232,7 +241,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
             db.session.add(user)
             db.session.flush()
             created["users"] += 1
-        if account.role == "coordinator" and user not in convention.coordinators:
+        if account.role == Role.COORDINATOR and user not in convention.coordinators:
             convention.coordinators.append(user)
     db.session.flush()
     created["missions"] += _demo_missions(today)
@@ -323,8 +332,6 @@ DEMO_OFFERS = [
 def _listing_fields(prefix: str, key: str, place: Organisation, item: dict, days, window, now):
     """What a demo need and a demo offer share: ref, text, place (their organisation's),
     status open, dates."""
-    from marketplace.listings.services import search_text_for
-    from marketplace.textnorm import fold
 
     ref = f"{prefix}-DEMO-{key}"
     return {
@@ -352,13 +359,11 @@ def _listing_fields(prefix: str, key: str, place: Organisation, item: dict, days
 
 
 def _demo_need(key: str, sme: Organisation, item: dict, days: float, window: dict, now):
-    from marketplace.needs.models import Need
 
     return Need(**_listing_fields("N", key, sme, item, days, window, now), is_remote_ok=False)
 
 
 def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, now):
-    from marketplace.offers.models import Offer
 
     return Offer(
         **_listing_fields("O", key, expert.organisation, item, days, window, now),
@@ -372,10 +377,6 @@ def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, n
 
 def _demo_market(today: date) -> int:
     """The open needs and offers of the demo; proposals are computed when any was created."""
-
-    from marketplace.matching.services import refresh_proposals
-    from marketplace.needs.models import Need
-    from marketplace.offers.models import Offer
 
     now = clock.now()
     window = {"starts_on": today, "ends_on": today + timedelta(days=120)}
@@ -398,12 +399,8 @@ def _demo_market(today: date) -> int:
 
 def _demo_missions(today: date) -> int:
 
-    from marketplace.missions.agreement import create_mission
-    from marketplace.missions.decisions import approve
-    from marketplace.missions.models import Mission, MissionSession
-
     now = clock.now()
-    coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+    coordinator = db.session.scalar(select(User).where(User.role == Role.COORDINATOR))
     made = 0
     for item in DEMO_MISSIONS:
         if db.session.scalar(select(Mission.id).where(Mission.ref == f"M-DEMO-{item['key']}")):

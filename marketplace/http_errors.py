@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
+from marketplace.extensions import db
 
 TITLES = {
     400: lambda: _("Bad request"),
@@ -37,7 +38,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        from marketplace.extensions import db
 
         # A refused action writes nothing: whatever it began is undone.
         db.session.rollback()

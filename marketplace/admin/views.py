@@ -12,12 +12,10 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
+from marketplace.admin import services
 from marketplace.admin.forms import ROLE_LABELS, InviteUserForm, OrganisationForm
-from marketplace.admin.services import (
-    manageable_organisations,
-    manageable_territories,
-    manageable_users,
-)
+from marketplace.admin.services import manageable_organisations, manageable_users
+from marketplace.conventions.services import manageable_territories
 from marketplace.errors import InvalidTransition, NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
@@ -72,7 +70,7 @@ def new_organisation():
                 )
             }
             fields["name"] = fields["name"].strip()
-            organisation = accounts.create_organisation(current_user, **fields)
+            organisation = services.create_organisation(current_user, **fields)
             db.session.commit()
             flash(_("Organisation %(name)s created.", name=organisation.name), "success")
             return redirect(url_for("admin.list_organisations"))
@@ -108,7 +106,7 @@ def invite_user():
         else:
             organisation = db.session.get(Organisation, form.organisation_id.data) or None
             try:
-                user, token = accounts.invite_user(
+                user, token = services.invite_user(
                     current_user,
                     email=email,
                     name=form.name.data,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import or_, select, true
 
 from marketplace.accounts.models import Organisation, User
-from marketplace.conventions.models import Convention, ConventionGroup, convention_coordinators
+from marketplace.accounts.roles import Role
+from marketplace.conventions.models import (
+    Convention,
+    ConventionGroup,
+    Territory,
+    convention_coordinators,
+)
 from marketplace.extensions import db
 
 
@@ -22,7 +28,7 @@ def coordinator_territory_ids(user: User) -> set[int]:
 def conventions_for(user: User) -> list[Convention]:
     """Conventions a staff user can see: all for admins, their own for coordinators."""
     query = select(Convention).order_by(Convention.starts_on.desc(), Convention.name)
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         query = query.join(
             convention_coordinators, convention_coordinators.c.convention_id == Convention.id
         ).where(convention_coordinators.c.user_id == user.id)
@@ -49,9 +55,17 @@ def organisation_scope(user: User):
     territories and the partner groups of their conventions (a group's head
     office may be far from the territory it lends experts to).
     """
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return true()
     return or_(
         Organisation.territory_id.in_(coordinator_territory_ids(user)),
         Organisation.id.in_(partner_group_ids(user)),
     )
+
+
+def manageable_territories(actor: User) -> list[Territory]:
+    """Territories a staff member works in: all for admins, their conventions' for others."""
+    query = select(Territory).order_by(Territory.name)
+    if actor.role != Role.ADMIN:
+        query = query.where(Territory.id.in_(coordinator_territory_ids(actor)))
+    return list(db.session.scalars(query))

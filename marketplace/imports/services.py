@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation, User
+from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.geo.services import Geocoder
 from marketplace.imports.csvio import COLUMNS, FileProblem, read_rows
@@ -284,7 +285,7 @@ def _plan_offers(plan: ImportPlan) -> None:
         user = users.get(email)
         if user is None:
             new_experts.setdefault(email, {"name": row["expert"], "org_key": org_key})
-        elif user.role not in ("volunteer", "group_referent") or (
+        elif user.role not in (Role.VOLUNTEER, Role.GROUP_REFERENT) or (
             f"id:{user.organisation_id}" != org_key
         ):
             plan.errors.append(
@@ -417,7 +418,7 @@ def _create_experts(plan: ImportPlan) -> None:
         user = User(
             email=email,
             name=item["name"],
-            role="volunteer",
+            role=Role.VOLUNTEER,
             organisation_id=org_ids[item["org_key"]],
             is_active_account=False,
             password_hash=None,

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
 from marketplace.imports.csvio import FileProblem, decode
@@ -17,7 +18,7 @@ from marketplace.imports.models import ImportBatch
 from marketplace.imports.services import apply_import, plan_import
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-STAFF = ("coordinator", "admin")
+STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _summary(plan) -> dict:
@@ -66,7 +67,9 @@ def upload():
 
 def _own_batch(batch_id: int) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or (batch.created_by_id != current_user.id and current_user.role != "admin"):
+    if batch is None or (
+        batch.created_by_id != current_user.id and current_user.role != Role.ADMIN
+    ):
         raise NotFound(_("This import does not exist."))
     return batch
 

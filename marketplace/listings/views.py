@@ -9,8 +9,8 @@ from sqlalchemy import Select
 
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.roles import Role
-from marketplace.admin.services import manageable_territories
 from marketplace.catalog import CATEGORIES
+from marketplace.conventions.services import manageable_territories
 from marketplace.forms import select_choices
 from marketplace.listings.forms import ListFilterForm, ListingForm
 from marketplace.listings.models import STATUS_LABELS

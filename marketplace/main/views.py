@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
-from marketplace.conventions.models import Convention, ConventionGroup
+from marketplace.conventions.models import Convention, ConventionGroup, ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
+from marketplace.jobs.services import last_runs
 
 bp = Blueprint("main", __name__)
 
@@ -23,8 +24,6 @@ def home():
     user = current_user
     context: dict = {"user": user, "organisation": user.organisation}
     if user.role in (Role.ADMIN, Role.COORDINATOR):
-        from marketplace.jobs.services import last_runs
-
         context["conventions"] = conventions_for(user)
         context["job_runs"] = last_runs()
         if user.role == Role.ADMIN:
@@ -51,7 +50,8 @@ def home():
         context["conventions"] = (
             db.session.scalars(
                 select(Convention).where(
-                    Convention.territory_id == territory.id, Convention.status == "active"
+                    Convention.territory_id == territory.id,
+                    Convention.status == ConventionStatus.ACTIVE,
                 )
             ).all()
             if territory

@@ -61,7 +61,7 @@ def offer_data(offer: Offer) -> OfferData:
 
 
 def open_needs(need_ids: list[int] | None = None) -> list[Need]:
-    query = select(Need).where(Need.status == "open")
+    query = select(Need).where(Need.status == ListingStatus.OPEN)
     if need_ids is not None:
         query = query.where(Need.id.in_(need_ids))
     return list(db.session.scalars(query.order_by(Need.ref)))
@@ -69,7 +69,7 @@ def open_needs(need_ids: list[int] | None = None) -> list[Need]:
 
 def open_offers() -> list[Offer]:
     query = select(Offer).where(
-        Offer.status == "open", Offer.days_reserved + Offer.days_delivered < Offer.days
+        Offer.status == ListingStatus.OPEN, Offer.days_reserved + Offer.days_delivered < Offer.days
     )
     return list(db.session.scalars(query.order_by(Offer.ref)))
 
@@ -106,7 +106,9 @@ def store_proposals(
     answered = {
         (p.need_id, p.offer_id)
         for p in db.session.scalars(
-            select(Proposal).where(Proposal.need_id.in_(need_ids), Proposal.status != "proposed")
+            select(Proposal).where(
+                Proposal.need_id.in_(need_ids), Proposal.status != ProposalStatus.PROPOSED
+            )
         )
     }
     before = {
@@ -135,7 +137,7 @@ def store_proposals(
                 score=match.score,
                 rank=match.rank,
                 reasons=match.reasons,
-                status="proposed",
+                status=ProposalStatus.PROPOSED,
                 created_at=now,
                 updated_at=now,
             )

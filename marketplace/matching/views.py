@@ -10,17 +10,21 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
+from marketplace.conventions.models import ConventionStatus
+from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
 from marketplace.listings.visibility import visible_needs, visible_offers
+from marketplace.matching.assignment import total_score
 from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import explain
-from marketplace.matching.services import refresh_proposals, visible_proposals
+from marketplace.matching.services import plan_assignment, refresh_proposals, visible_proposals
 from marketplace.matching.vocabulary import default_vocabulary
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
-ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
 LOAD = (
     joinedload(Proposal.need).joinedload(Need.organisation),
     joinedload(Proposal.offer).joinedload(Offer.expert),
@@ -48,12 +52,12 @@ def list_proposals():
     return render_template(
         "matching/list.html",
         proposals=proposals_for(current_user),
-        can_refresh=current_user.role in ("coordinator", "admin"),
+        can_refresh=current_user.role in (Role.COORDINATOR, Role.ADMIN),
     )
 
 
 @bp.route("/refresh", methods=["POST"])
-@role_required("coordinator", "admin")
+@role_required(Role.COORDINATOR, Role.ADMIN)
 def refresh():
     """Run the matcher now on every open need and open offer."""
     results = refresh_proposals(clock.now())
@@ -64,16 +68,13 @@ def refresh():
 
 
 @bp.route("/assignment")
-@role_required("coordinator", "admin")
+@role_required(Role.COORDINATOR, Role.ADMIN)
 def assignment():
     """A global plan for each of the user's conventions: best fits first, within quota."""
-    from marketplace.conventions.services import conventions_for
-    from marketplace.matching.assignment import total_score
-    from marketplace.matching.services import plan_assignment
 
     plans = []
     for convention in conventions_for(current_user):
-        if convention.status != "active":
+        if convention.status != ConventionStatus.ACTIVE:
             continue
         pairings, needs, offers, quota = plan_assignment(convention)
         plans.append(

@@ -13,16 +13,17 @@ from marketplace.accounts.services import sme_managers
 from marketplace.conventions.models import (
     Convention,
     ConventionGroup,
+    ConventionStatus,
 )
 from marketplace.conventions.services import coordinator_territory_ids
 from marketplace.errors import InvalidTransition, NotAllowed, NotFound
 from marketplace.extensions import db
-from marketplace.matching.models import Proposal
+from marketplace.listings.models import ListingStatus
+from marketplace.matching.models import Proposal, ProposalStatus
 from marketplace.missions.access import link, parties
 from marketplace.missions.audit import record
-from marketplace.missions.models import (
-    Mission,
-)
+from marketplace.missions.models import Mission, MissionStatus
+from marketplace.missions.states import proposal_target
 from marketplace.needs.models import Need
 from marketplace.notifications.services import notify
 from marketplace.offers.models import Offer
@@ -34,7 +35,7 @@ def convention_for(need: Need, offer: Offer) -> Convention | None:
         select(Convention)
         .join(ConventionGroup, ConventionGroup.convention_id == Convention.id)
         .where(
-            Convention.status == "active",
+            Convention.status == ConventionStatus.ACTIVE,
             Convention.territory_id == need.organisation.territory_id,
             ConventionGroup.organisation_id == offer.organisation_id,
         )
@@ -47,9 +48,9 @@ def create_mission(
     need: Need, offer: Offer, actor: User | None, now: datetime, proposal: Proposal | None = None
 ) -> Mission:
     """Both sides agree (or a coordinator pairs them by hand): the mission starts 'agreed'."""
-    if need.status != "open":
+    if need.status != ListingStatus.OPEN:
         raise InvalidTransition(_l("This need is no longer open."))
-    if offer.status != "open":
+    if offer.status != ListingStatus.OPEN:
         raise InvalidTransition(_l("This offer is no longer open."))
     start, end = max(need.starts_on, offer.starts_on), min(need.ends_on, offer.ends_on)
     if start > end:
@@ -57,8 +58,8 @@ def create_mission(
     # The need leaves the market for the days the mission covers.
     taken = db.session.execute(
         update(Need)
-        .where(Need.id == need.id, Need.status == "open")
-        .values(status="matched", updated_at=now)
+        .where(Need.id == need.id, Need.status == ListingStatus.OPEN)
+        .values(status=ListingStatus.MATCHED, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
@@ -74,7 +75,7 @@ def create_mission(
         days=need.days,
         starts_on=start,
         ends_on=end,
-        status="agreed",
+        status=MissionStatus.AGREED,
         created_by_id=actor.id if actor else None,
         created_at=now,
         updated_at=now,
@@ -89,10 +90,16 @@ def create_mission(
         update(Proposal)
         .where(
             Proposal.need_id == need.id,
-            Proposal.status.in_(("proposed", "accepted_by_sme", "accepted_by_expert")),
+            Proposal.status.in_(
+                (
+                    ProposalStatus.PROPOSED,
+                    ProposalStatus.ACCEPTED_BY_SME,
+                    ProposalStatus.ACCEPTED_BY_EXPERT,
+                )
+            ),
             Proposal.id != (proposal.id if proposal else -1),
         )
-        .values(status="expired", updated_at=now)
+        .values(status=ProposalStatus.EXPIRED, updated_at=now)
     )
     db.session.refresh(need)
     record(mission, actor, "agree", None, "agreed", now)
@@ -112,22 +119,16 @@ def answer_proposal(
     """The SME manager or the expert accepts or declines; both accepting makes a mission."""
     need, offer = proposal.need, proposal.offer
     if user.role == Role.SME_MANAGER and need.organisation_id == user.organisation_id:
-        side, other_side = "sme", "expert"
+        side = "sme"
     elif (user.role == Role.VOLUNTEER and offer.expert_id == user.id) or (
         user.role == Role.GROUP_REFERENT and offer.organisation_id == user.organisation_id
     ):
-        side, other_side = "expert", "sme"
+        side = "expert"
     else:
         raise NotFound(_l("This proposal does not exist, or you cannot see it."))
-    waiting_for_me = {"proposed", f"accepted_by_{other_side}"}
-    if proposal.status not in waiting_for_me:
+    target = proposal_target(proposal.status, side, accept)
+    if target is None:
         raise InvalidTransition(_l("This proposal has already been answered."))
-    if not accept:
-        target = "declined"
-    elif proposal.status == "proposed":
-        target = f"accepted_by_{side}"
-    else:
-        target = "agreed"
     done = db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id, Proposal.status == proposal.status)
@@ -141,7 +142,7 @@ def answer_proposal(
     if done != 1:
         raise InvalidTransition(_l("This proposal has already been answered."))
     db.session.refresh(proposal)
-    if target == "agreed":
+    if target == ProposalStatus.AGREED:
         return create_mission(need, offer, user, now, proposal)
     other = [offer.expert] if side == "sme" else sme_managers(need.organisation_id)
     names = {"who": user.name, "need": need.title, "offer": offer.title}

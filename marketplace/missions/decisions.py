@@ -11,6 +11,7 @@ from sqlalchemy import update
 from marketplace.accounts.models import User
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
+from marketplace.listings.models import ListingStatus
 from marketplace.missions.access import capacities, check, link, parties
 from marketplace.missions.audit import move, record
 from marketplace.missions.errors import BadSession
@@ -18,6 +19,7 @@ from marketplace.missions.models import (
     RESERVING_STATUSES,
     Mission,
     MissionSession,
+    SessionStatus,
 )
 from marketplace.needs.models import Need
 from marketplace.notifications.services import notify
@@ -75,7 +77,8 @@ def cancel(actor: User, mission: Mission, reason: str | None, now: datetime) -> 
     """Cancel a mission; what it reserved and has not delivered goes back."""
     check(actor, mission, "cancel")
     if "coordinator" not in capacities(actor, mission) and any(
-        s.status in ("delivered", "confirmed", "disputed") for s in mission.sessions
+        s.status in (SessionStatus.DELIVERED, SessionStatus.CONFIRMED, SessionStatus.DISPUTED)
+        for s in mission.sessions
     ):
         raise InvalidTransition(_l("Days were already delivered: ask the coordinator."))
     if mission.status in RESERVING_STATUSES:
@@ -83,8 +86,10 @@ def cancel(actor: User, mission: Mission, reason: str | None, now: datetime) -> 
     move(mission, "cancel", actor, now, (reason or "").strip() or None)
     db.session.execute(
         update(MissionSession)
-        .where(MissionSession.mission_id == mission.id, MissionSession.status == "planned")
-        .values(status="cancelled")
+        .where(
+            MissionSession.mission_id == mission.id, MissionSession.status == SessionStatus.PLANNED
+        )
+        .values(status=SessionStatus.CANCELLED)
     )
     _reopen_need(mission, now)
     notify(
@@ -99,8 +104,8 @@ def cancel(actor: User, mission: Mission, reason: str | None, now: datetime) -> 
 def _reopen_need(mission: Mission, now: datetime) -> None:
     db.session.execute(
         update(Need)
-        .where(Need.id == mission.need_id, Need.status == "matched")
-        .values(status="open", updated_at=now)
+        .where(Need.id == mission.need_id, Need.status == ListingStatus.MATCHED)
+        .values(status=ListingStatus.OPEN, updated_at=now)
     )
 
 
@@ -128,10 +133,14 @@ def extend(actor: User, mission: Mission, days: float, reason: str | None, now: 
 def mark_delivered(actor: User, mission: Mission, now: datetime) -> None:
     """All sessions are settled: the mission is delivered; unused days go back."""
     check(actor, mission, "deliver")
-    pending = [s for s in mission.sessions if s.status in ("planned", "delivered", "disputed")]
+    pending = [
+        s
+        for s in mission.sessions
+        if s.status in (SessionStatus.PLANNED, SessionStatus.DELIVERED, SessionStatus.DISPUTED)
+    ]
     if pending:
         raise InvalidTransition(_l("Some sessions are still to be held or confirmed."))
-    if not any(s.status == "confirmed" for s in mission.sessions):
+    if not any(s.status == SessionStatus.CONFIRMED for s in mission.sessions):
         raise InvalidTransition(_l("No session was confirmed: cancel the mission instead."))
     quota.release(mission, mission.approved_days - mission.confirmed_days)
     move(mission, "deliver", actor, now)

@@ -12,6 +12,7 @@ from marketplace.missions.access import capacities
 from marketplace.missions.audit import record
 from marketplace.missions.models import (
     Mission,
+    MissionStatus,
 )
 
 
@@ -27,7 +28,7 @@ def record_outcome(
 ) -> None:
     if "sme" not in capacities(actor, mission):
         raise NotAllowed(_l("Only the SME manager rates the help received."))
-    if mission.status not in ("delivered", "closed"):
+    if mission.status not in (MissionStatus.DELIVERED, MissionStatus.CLOSED):
         raise InvalidTransition(_l("The outcome is recorded once the mission is delivered."))
     mission.rating, mission.rating_comment = rating, (comment or "").strip() or None
     mission.jobs_created, mission.jobs_preserved = jobs_created, jobs_preserved

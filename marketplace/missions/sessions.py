@@ -18,7 +18,10 @@ from marketplace.missions.models import (
     RESERVING_STATUSES,
     Mission,
     MissionSession,
+    MissionStatus,
+    SessionStatus,
 )
+from marketplace.missions.states import SESSION_DROPPED, SESSION_TRANSITIONS
 from marketplace.notifications.services import notify
 
 
@@ -38,9 +41,7 @@ def _session_rules(
     if held_on < today:
         raise BadSession(_l("A session cannot be planned in the past."))
     planned = sum(
-        s.days
-        for s in mission.sessions
-        if s is not ignore and s.status not in ("cancelled", "not_held")
+        s.days for s in mission.sessions if s is not ignore and s.status not in SESSION_DROPPED
     )
     if planned + days > mission.approved_days:
         raise BadSession(
@@ -75,7 +76,7 @@ def plan_session(
         days=days,
         is_remote=is_remote,
         place=(place or "").strip()[:200] or None,
-        status="planned",
+        status=SessionStatus.PLANNED,
         created_at=now,
     )
     db.session.add(session)
@@ -90,7 +91,7 @@ def plan_session(
         now,
         f"{held_on.isoformat()} ({days:g} j)",
     )
-    if mission.status == "approved":
+    if mission.status == MissionStatus.APPROVED:
         move(mission, "start", actor, now)
     notify(
         parties(mission),
@@ -115,11 +116,13 @@ def _own_session(mission: Mission, session_id: int) -> MissionSession:
     return session
 
 
-def _set_session(session: MissionSession, before: tuple[str, ...], **values) -> None:
+def _set_session(session: MissionSession, action: str, **values) -> None:
+    """Apply a transition of SESSION_TRANSITIONS with a conditional UPDATE (409 if raced)."""
+    transition = SESSION_TRANSITIONS[action]
     done = db.session.execute(
         update(MissionSession)
-        .where(MissionSession.id == session.id, MissionSession.status.in_(before))
-        .values(**values)
+        .where(MissionSession.id == session.id, MissionSession.status.in_(transition.sources))
+        .values(status=transition.target, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
@@ -139,11 +142,11 @@ def move_session(
     session = _own_session(mission, session_id)
     if not capacities(actor, mission) & {"sme", "expert", "coordinator"}:
         raise NotFound(_l("This mission does not exist, or you cannot see it."))
-    if session.status != "planned" or session.held_on <= today:
+    if session.status not in SESSION_TRANSITIONS["move"].sources or session.held_on <= today:
         raise InvalidTransition(_l("Only a session still to come can be moved."))
     _session_rules(mission, held_on, days, today, ignore=session)
     old = session.held_on
-    _set_session(session, ("planned",), held_on=held_on, days=days)
+    _set_session(session, "move", held_on=held_on, days=days)
     record(
         mission,
         actor,
@@ -175,9 +178,9 @@ def cancel_session(
     session = _own_session(mission, session_id)
     if not capacities(actor, mission) & {"sme", "expert", "coordinator"}:
         raise NotFound(_l("This mission does not exist, or you cannot see it."))
-    if session.status != "planned" or session.held_on <= today:
+    if session.status not in SESSION_TRANSITIONS["move"].sources or session.held_on <= today:
         raise InvalidTransition(_l("Only a session still to come can be cancelled."))
-    _set_session(session, ("planned",), status="cancelled")
+    _set_session(session, "cancel")
     record(
         mission,
         actor,
@@ -198,8 +201,8 @@ def declare_session(
         raise NotAllowed(_l("Only the expert declares a session."))
     if session.held_on > today:
         raise BadSession(_l("This session has not happened yet."))
-    status = "delivered" if held else "not_held"
-    _set_session(session, ("planned",), status=status, declared_at=now)
+    _set_session(session, "declare_held" if held else "declare_not_held", declared_at=now)
+    status = session.status
     record(
         mission,
         actor,
@@ -234,11 +237,11 @@ def confirm_session(
     if "sme" not in capacities(actor, mission):
         raise NotAllowed(_l("Only the SME manager confirms a session."))
     if agree:
-        _set_session(session, ("delivered",), status="confirmed", confirmed_at=now)
+        _set_session(session, "confirm", confirmed_at=now)
     else:
         if not (reason or "").strip():
             raise BadSession(_l("Say what was wrong with this session."))
-        _set_session(session, ("delivered",), status="disputed", dispute_reason=reason.strip())
+        _set_session(session, "dispute", dispute_reason=reason.strip())
         notify(
             mission.convention.coordinators if mission.convention else [],
             "session_disputed",
@@ -269,8 +272,9 @@ def resolve_dispute(
     session = _own_session(mission, session_id)
     if "coordinator" not in capacities(actor, mission):
         raise NotAllowed(_l("Only the coordinator settles a dispute."))
-    status = "confirmed" if held else "not_held"
-    _set_session(session, ("disputed",), status=status, confirmed_at=now if held else None)
+    action = "settle_held" if held else "settle_not_held"
+    _set_session(session, action, confirmed_at=now if held else None)
+    status = session.status
     record(
         mission,
         actor,

@@ -13,8 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.listings.models import ListingStatus
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
 from marketplace.missions import access, agreement, decisions, outcome, sessions
@@ -25,7 +27,7 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
-ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
 
 
 def _text(name: str, required: bool = False, limit: int = 2000) -> str | None:
@@ -87,7 +89,7 @@ def list_missions():
     return render_template(
         "missions/list.html",
         missions=missions,
-        can_pair=current_user.role in ("coordinator", "admin"),
+        can_pair=current_user.role in (Role.COORDINATOR, Role.ADMIN),
     )
 
 
@@ -199,14 +201,14 @@ def act_session(mission_id: int, session_id: int, action: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("coordinator", "admin")
+@role_required(Role.COORDINATOR, Role.ADMIN)
 def pair():
     """A coordinator pairs an open need with an open offer by hand."""
     needs = db.session.scalars(
-        visible_needs(current_user).where(Need.status == "open").order_by(Need.ref)
+        visible_needs(current_user).where(Need.status == ListingStatus.OPEN).order_by(Need.ref)
     ).all()
     offers = db.session.scalars(
-        visible_offers(current_user).where(Offer.status == "open").order_by(Offer.ref)
+        visible_offers(current_user).where(Offer.status == ListingStatus.OPEN).order_by(Offer.ref)
     ).all()
     if request.method == "POST":
         _claim()
@@ -224,7 +226,7 @@ answer_bp = Blueprint("answers", __name__)
 
 
 @answer_bp.route("/proposals/<int:proposal_id>/answer", methods=["POST"])
-@role_required("sme_manager", "volunteer", "group_referent")
+@role_required(Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT)
 def answer(proposal_id: int):
     """Accept or decline a proposal, with an optional message."""
     proposal = db.session.scalar(select(Proposal).where(Proposal.id == proposal_id))

@@ -10,6 +10,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
+from marketplace.listings.models import ListingStatus
 from marketplace.listings.services import (
     ensure_editable,
     finish_save,
@@ -46,7 +47,7 @@ def save_need(user: User, need: Need | None, fields: dict, now: datetime) -> Nee
         need = Need(
             organisation_id=user.organisation_id,
             created_by_id=user.id,
-            status="draft",
+            status=ListingStatus.DRAFT,
             ref=f"new-{user.id}-{now.timestamp()}",
             created_at=now,
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.imports.export import needs_csv
 from marketplace.listings.forms import ListingForm
@@ -31,7 +32,7 @@ from marketplace.needs.services import (
 )
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
-READERS = ("sme_manager", "volunteer", "coordinator", "admin")
+READERS = (Role.SME_MANAGER, Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)
 LOAD = (joinedload(Need.organisation),)
 
 
@@ -45,7 +46,7 @@ def list_needs():
         form=form,
         needs=records,
         pagination=pagination,
-        can_create=current_user.role == "sme_manager",
+        can_create=current_user.role == Role.SME_MANAGER,
     )
 
 
@@ -93,14 +94,14 @@ def _form_page(need: Need | None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("sme_manager")
+@role_required(Role.SME_MANAGER)
 def new_need():
     """Post a new need for one's SME (saved as a draft)."""
     return _form_page(None)
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
-@role_required("sme_manager")
+@role_required(Role.SME_MANAGER)
 def edit_need(need_id: int):
     """Edit a draft or open need of one's SME."""
     need = get_visible_need(current_user, need_id)
@@ -111,7 +112,7 @@ def edit_need(need_id: int):
 
 
 @bp.route("/<int:need_id>/<action>", methods=["POST"])
-@role_required("sme_manager")
+@role_required(Role.SME_MANAGER)
 def act_need(need_id: int, action: str):
     """Publish, close, cancel or reopen a need."""
     if action not in TRANSITIONS:

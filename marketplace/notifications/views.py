@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxMail
 from marketplace.notifications.services import mark_all_read, recent, unread_count
 
 bp = Blueprint("notifications", __name__)
-ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
 
 
 @bp.app_context_processor
@@ -35,7 +36,7 @@ def list_notifications():
 
 
 @bp.route("/admin/outbox")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def outbox():
     """Mails written by the application (sent when SMTP is configured)."""
     mails = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id.desc()).limit(200))

@@ -11,6 +11,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
+from marketplace.listings.models import ListingStatus
 from marketplace.listings.services import (
     ensure_editable,
     finish_save,
@@ -72,7 +73,7 @@ def save_offer(
     if offer is None:
         offer = Offer(
             organisation_id=user.organisation_id,
-            status="draft",
+            status=ListingStatus.DRAFT,
             created_at=now,
             ref=f"new-{user.id}-{now.timestamp()}",
             days_reserved=0.0,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
+from marketplace.accounts.roles import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
@@ -34,8 +35,8 @@ from marketplace.offers.services import (
 )
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
-READERS = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
-AUTHORS = ("volunteer", "group_referent")
+READERS = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+AUTHORS = (Role.VOLUNTEER, Role.GROUP_REFERENT)
 LOAD = (joinedload(Offer.organisation), joinedload(Offer.expert))
 
 

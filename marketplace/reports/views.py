@@ -29,7 +29,7 @@ from marketplace.reports.programme import ReportFilters, build_report
 from marketplace.reports.tables import report_table
 
 bp = Blueprint("reports", __name__)
-ANYONE = ("sme_manager", "volunteer", "group_referent", "coordinator", "admin")
+ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
 PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
 
 
@@ -49,7 +49,7 @@ def visible_conventions(user) -> list[Convention]:
 
 
 @bp.route("/conventions/<int:convention_id>")
-@role_required("coordinator", "admin", "group_referent")
+@role_required(Role.COORDINATOR, Role.ADMIN, Role.GROUP_REFERENT)
 def show_convention(convention_id: int):
     """Where a convention stands: quota, reserved, delivered, groups, burn-up, alerts, jobs."""
     convention = next((c for c in visible_conventions(current_user) if c.id == convention_id), None)
