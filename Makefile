@@ -49,6 +49,7 @@ evaluate: $(VENV)/.installed-app translations
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Extract the messages and merge them into the catalogues (for translators).
 messages: $(VENV)/.installed-app

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.roles import Role
@@ -15,6 +16,7 @@ from marketplace.accounts.services import sme_managers
 from marketplace.extensions import db
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.signals import need_changed, offer_changed
+from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import assign_greedy
 from marketplace.matching.models import OPEN_PROPOSAL_STATUSES, Proposal, ProposalStatus
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
@@ -310,3 +312,19 @@ def remind_waiting_proposals(today: date, now: datetime) -> int:
             )
             reminded += 1
     return reminded
+
+
+# What the proposal lists load with each proposal.
+LOAD = (
+    joinedload(Proposal.need).joinedload(Need.organisation),
+    joinedload(Proposal.offer).joinedload(Offer.expert),
+    joinedload(Proposal.offer).joinedload(Offer.organisation),
+)
+
+
+def proposals_for(user, extra=None) -> list[Proposal]:
+    """Proposals this user may see (optionally narrowed), with their need and offer loaded."""
+    query = visible_proposals(user, visible_needs(user), visible_offers(user))
+    if extra is not None:
+        query = query.where(extra)
+    return list(db.session.scalars(query.options(*LOAD).limit(500)).unique())

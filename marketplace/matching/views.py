@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
@@ -14,35 +13,19 @@ from marketplace.accounts.roles import Role
 from marketplace.conventions.models import ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
-from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import total_score
-from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import explain
-from marketplace.matching.services import plan_assignment, refresh_proposals, visible_proposals
+from marketplace.matching.services import plan_assignment, proposals_for, refresh_proposals
 from marketplace.matching.vocabulary import default_vocabulary
-from marketplace.needs.models import Need
-from marketplace.offers.models import Offer
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
-LOAD = (
-    joinedload(Proposal.need).joinedload(Need.organisation),
-    joinedload(Proposal.offer).joinedload(Offer.expert),
-    joinedload(Proposal.offer).joinedload(Offer.organisation),
-)
 
 
 @bp.app_template_filter("explain")
 def explain_filter(reasons: dict) -> str:
     """A proposal's reasons in words, in the language of the page."""
     return explain(reasons, default_vocabulary(), str(get_locale()))
-
-
-def proposals_for(user, extra=None) -> list[Proposal]:
-    query = visible_proposals(user, visible_needs(user), visible_offers(user))
-    if extra is not None:
-        query = query.where(extra)
-    return list(db.session.scalars(query.options(*LOAD).limit(500)).unique())
 
 
 @bp.route("")

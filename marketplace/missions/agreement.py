@@ -19,7 +19,7 @@ from marketplace.conventions.services import coordinator_territory_ids
 from marketplace.errors import InvalidTransition, NotAllowed, NotFound
 from marketplace.extensions import db
 from marketplace.listings.models import ListingStatus
-from marketplace.matching.models import Proposal, ProposalStatus
+from marketplace.matching.models import OPEN_PROPOSAL_STATUSES, Proposal, ProposalStatus
 from marketplace.missions.access import link, parties
 from marketplace.missions.audit import record
 from marketplace.missions.models import Mission, MissionStatus
@@ -90,13 +90,7 @@ def create_mission(
         update(Proposal)
         .where(
             Proposal.need_id == need.id,
-            Proposal.status.in_(
-                (
-                    ProposalStatus.PROPOSED,
-                    ProposalStatus.ACCEPTED_BY_SME,
-                    ProposalStatus.ACCEPTED_BY_EXPERT,
-                )
-            ),
+            Proposal.status.in_(OPEN_PROPOSAL_STATUSES),
             Proposal.id != (proposal.id if proposal else -1),
         )
         .values(status=ProposalStatus.EXPIRED, updated_at=now)

@@ -13,6 +13,7 @@ from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.imports.export import needs_csv
 from marketplace.listings.forms import ListingForm
+from marketplace.listings.pages import export_response, list_page, place_fields
 from marketplace.listings.services import (
     ACTION_LABELS,
     TRANSITIONS,
@@ -20,10 +21,9 @@ from marketplace.listings.services import (
     ensure_editable,
 )
 from marketplace.listings.skills import skill_suggestions
-from marketplace.listings.views import export_response, list_page, place_fields
 from marketplace.listings.visibility import get_visible_need, visible_needs
 from marketplace.matching.models import Proposal
-from marketplace.matching.views import proposals_for
+from marketplace.matching.services import proposals_for
 from marketplace.needs.models import NEED_STATUSES, Need
 from marketplace.needs.services import (
     act_on_need,

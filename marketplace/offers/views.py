@@ -14,6 +14,7 @@ from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
 from marketplace.imports.export import offers_csv
+from marketplace.listings.pages import export_response, list_page, place_fields
 from marketplace.listings.services import (
     ACTION_LABELS,
     TRANSITIONS,
@@ -21,10 +22,9 @@ from marketplace.listings.services import (
     ensure_editable,
 )
 from marketplace.listings.skills import skill_suggestions
-from marketplace.listings.views import export_response, list_page, place_fields
 from marketplace.listings.visibility import get_visible_offer, visible_offers
 from marketplace.matching.models import Proposal
-from marketplace.matching.views import proposals_for
+from marketplace.matching.services import proposals_for
 from marketplace.offers.forms import OfferForm
 from marketplace.offers.models import OFFER_STATUSES, Offer
 from marketplace.offers.services import (

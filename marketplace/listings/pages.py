@@ -1,4 +1,5 @@
-"""View helpers shared by the needs and offers pages (parsing filters, CSV answers)."""
+"""Page helpers shared by the needs and offers views: filters from the query string, list
+pages, CSV answers, place checks. No route lives here."""
 
 from __future__ import annotations
 
