@@ -278,3 +278,15 @@ def test_reinvite_issues_a_new_link_for_inactive_accounts_only(client, login_as,
     outsider = factory.user(role="sme_manager", is_active=False)
     response = client.post(f"/admin/users/{outsider.id}/invitation", data={"csrf_token": token})
     assert response.status_code == 404
+
+
+def test_the_invitation_link_uses_the_configured_base_url_not_the_request_host(
+    client, login_as, factory, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "APP_BASE_URL", "https://jours.example/alize")
+    coordinator = login_as("coordinator")
+    sme = _sme_in_scope(app, factory, coordinator)
+    response = _invite(client, organisation_id=str(sme.id))
+    page = response.get_data(as_text=True)
+    assert "https://jours.example/alize/invitation/" in page
+    assert "http://localhost/invitation/" not in page  # the test client's host

@@ -43,7 +43,7 @@ def test_a_burst_of_events_becomes_one_mail(app, factory, db):
             (2, "Séance planifiée"),
         ):
             notify([a], "x", text, None, start + timedelta(minutes=minute))
-        notify([b], "x", "Séance à confirmer", None, start + timedelta(minutes=2))
+        notify([b], "x", "Séance à confirmer", "/missions/7", start + timedelta(minutes=2))
         db.session.commit()
         assert digest_mails(start + timedelta(minutes=4)) == 0  # the burst is not over
         assert digest_mails(start + timedelta(minutes=8)) == 2
@@ -53,6 +53,8 @@ def test_a_burst_of_events_becomes_one_mail(app, factory, db):
         assert "3 nouveautés" in by_address[alice.email].subject
         assert "Séance planifiée" in by_address[alice.email].body
         assert by_address[bob.email].subject == "Séance à confirmer"
+        # The page behind it, as an absolute link under APP_BASE_URL (never the Host header).
+        assert f"{app.config['APP_BASE_URL']}/missions/7" in by_address[bob.email].body
         assert digest_mails(start + timedelta(minutes=20)) == 0  # nothing mailed twice
 
 

@@ -19,13 +19,14 @@ from marketplace.conventions.services import manageable_territories
 from marketplace.errors import InvalidTransition, NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
+from marketplace.urls import external_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _invitation_link(token: str) -> str:
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    link = external_url("accounts.accept_invitation", token=token)
     # Not mailed (the outbox would keep it in clear): shown to the inviter and logged.
     current_app.logger.info("Invitation link: %s", link)
     return link

@@ -27,6 +27,7 @@ from marketplace.missions.states import proposal_target
 from marketplace.needs.models import Need
 from marketplace.notifications.services import notify
 from marketplace.offers.models import Offer
+from marketplace.urls import internal_url
 
 
 def convention_for(need: Need, offer: Offer) -> Convention | None:
@@ -145,7 +146,7 @@ def answer_proposal(
         if accept
         else _l("%(who)s declined the pairing “%(need)s” / “%(offer)s”", **names)
     )
-    notify(other, "proposal_answered", str(message), "/proposals", now)
+    notify(other, "proposal_answered", str(message), internal_url("matching.list_proposals"), now)
     return None
 
 

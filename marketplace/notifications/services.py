@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification, OutboxMail, SentAlert
+from marketplace.urls import absolute
 
 # Events for one person closer together than this become one mail.
 DIGEST_WINDOW = timedelta(minutes=5)
@@ -92,7 +93,8 @@ def digest_mails(now: datetime, window: timedelta = DIGEST_WINDOW) -> int:
         if max(i.created_at for i in items) > now - window:
             continue  # still in a burst: wait for it to end
         user = db.session.get(User, user_id)
-        lines = [f"- {i.message}" for i in items]
+        # Each line with its page, as an absolute address under APP_BASE_URL.
+        lines = [f"- {i.message}" + (f"\n  {absolute(i.link)}" if i.link else "") for i in items]
         subject = (
             items[0].message
             if len(items) == 1
