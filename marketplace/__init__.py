@@ -50,6 +50,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
     from marketplace.imports.views import bp as imports_bp
+    from marketplace.ledger.views import bp as ledger_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.matching.views import bp as matching_bp
     from marketplace.missions.views import answer_bp
@@ -68,6 +69,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(answer_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 

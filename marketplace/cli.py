@@ -30,6 +30,7 @@ from marketplace.jobs.lock import SchedulerLock
 from marketplace.jobs.registry import JOBS_BY_ID
 from marketplace.jobs.scheduler import run_until_stopped
 from marketplace.jobs.services import last_runs, run_job
+from marketplace.ledger.cli import ledger_cli
 from marketplace.matching.cli import match_cli
 from marketplace.matching.evaluation import evaluate, read_gold
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE
@@ -252,6 +253,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Register every command group on the app."""
 
     match_cli.add_command(evaluate_command)
 
@@ -264,6 +266,7 @@ def init_app(app: Flask) -> None:
         geo_cli,
         match_cli,
         missions_cli,
+        ledger_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_command)

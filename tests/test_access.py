@@ -65,6 +65,7 @@ PROTECTED = {
         {"coordinator", "admin", "group_referent"},
     ),
     "reports.reports": ("GET", "/reports", ANY),
+    "ledger.mission_ledger": ("GET", "/missions/999999/ledger", STAFF),
     "reports.reports_csv": ("GET", "/reports.csv", ANY),
     "reports.reports_xlsx": ("GET", "/reports.xlsx", ANY),
 }

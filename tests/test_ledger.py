@@ -269,3 +269,67 @@ def test_a_failed_run_is_recorded_and_the_next_run_catches_up(app, runner, world
             select(JobRun.status).where(JobRun.name == "log-delivered-days").order_by(JobRun.id)
         ).all()
     assert statuses == ["failed", "succeeded"]
+
+
+def test_a_coordinator_corrects_the_ledger_on_the_mission_page(app, runner, world, factory):
+    from tests.conftest import post_form
+    from tests.missions_world import as_client
+
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    run(runner, "log-delivered-days")
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    page = f"/missions/{mission_id}/ledger"
+    assert "Ajouter une correction" in coordinator.get(page).get_data(as_text=True)
+    assert f'href="{page}"' in coordinator.get(f"/missions/{mission_id}").get_data(as_text=True)
+    day = TODAY.isoformat()
+    bad = post_form(coordinator, page, {"days": "0,3", "reason": "x", "entry_on": day})
+    assert bad.status_code == 400 and "demi-journées" in bad.get_data(as_text=True)
+    over = post_form(coordinator, page, {"days": "5000", "reason": "x", "entry_on": day})
+    assert over.status_code == 400  # beyond 60 days: refused by the form, nothing written
+    no_reason = post_form(coordinator, page, {"days": "-0,5", "reason": "", "entry_on": day})
+    assert no_reason.status_code == 400
+    assert len(ledger(app)) == 1
+    done = post_form(
+        coordinator, page, {"days": "-0,5", "reason": "Demi-journée en trop", "entry_on": day}
+    )
+    assert done.status_code == 302
+    assert len(ledger(app)) == 2 and books(app, world)[3] == 0.5
+    assert "Demi-journée en trop" in coordinator.get(page).get_data(as_text=True)
+    # The SME manager and the volunteer of the mission may not see it at all.
+    for role in ("sme_manager", "volunteer"):
+        other = as_client(app, world.people[role], factory.password)
+        assert other.get(page).status_code in (403, 404)
+
+
+def test_corrections_from_the_command_line(app, runner, world):
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    run(runner, "log-delivered-days")
+    with app.app_context():
+        ref = db.session.get(Mission, mission_id).ref
+    coordinator = world.people["coordinator"].email
+    result = runner.invoke(
+        args=["ledger", "correct", ref, "--days", "-0.5", "--reason", "en trop", "--as", coordinator]
+    )
+    assert result.exit_code == 0, result.output
+    assert "correction of -0.5 days" in result.output
+    refused = runner.invoke(
+        args=["ledger", "correct", ref, "--days", "0.3", "--reason", "x", "--as", coordinator]
+    )
+    assert refused.exit_code != 0 and "half days" in refused.output
+    stranger = runner.invoke(
+        args=[
+            "ledger",
+            "correct",
+            ref,
+            "--days",
+            "1",
+            "--reason",
+            "x",
+            "--as",
+            world.people["volunteer"].email,
+        ]
+    )
+    assert stranger.exit_code != 0 and "coordinator" in stranger.output
+    shown = runner.invoke(args=["ledger", "show", ref])
+    assert "total 0.5 days" in shown.output
+    assert books(app, world)[3] == 0.5
