@@ -308,7 +308,17 @@ def test_corrections_from_the_command_line(app, runner, world):
         ref = db.session.get(Mission, mission_id).ref
     coordinator = world.people["coordinator"].email
     result = runner.invoke(
-        args=["ledger", "correct", ref, "--days", "-0.5", "--reason", "en trop", "--as", coordinator]
+        args=[
+            "ledger",
+            "correct",
+            ref,
+            "--days",
+            "-0.5",
+            "--reason",
+            "en trop",
+            "--as",
+            coordinator,
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "correction of -0.5 days" in result.output
