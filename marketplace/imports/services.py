@@ -14,8 +14,9 @@ from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.geo.services import Geocoder
 from marketplace.imports.csvio import COLUMNS, FileProblem, read_rows
+from marketplace.imports.organisations import OrgResolver, create_experts, create_organisations
 from marketplace.imports.rows import CellError, check_need_row, check_offer_row
-from marketplace.listings.services import nearest_territory_id, search_text_for
+from marketplace.listings.services import search_text_for
 from marketplace.listings.skills import remember_skills
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
@@ -37,7 +38,7 @@ class ImportPlan:
     new_organisations: list[str] = field(default_factory=list)
     new_experts: list[str] = field(default_factory=list)
     # What the checks found in the database, reused when the plan is applied.
-    resolver: _OrgResolver | None = field(default=None, repr=False)
+    resolver: OrgResolver | None = field(default=None, repr=False)
     existing: dict = field(default_factory=dict, repr=False)
     users: dict = field(default_factory=dict, repr=False)
     expert_accounts: dict = field(default_factory=dict, repr=False)
@@ -45,101 +46,6 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-@dataclass
-class _OrgResolver:
-    kind: str
-    column: str
-    by_siren: dict[str, Organisation]
-    by_name: dict[str, list[Organisation]]
-    new: dict[str, dict] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, kind: str, column: str) -> _OrgResolver:
-        by_siren, by_name = {}, {}
-        for org in db.session.scalars(select(Organisation)):
-            if org.siren:
-                by_siren[org.siren] = org
-            by_name.setdefault(fold(org.name), []).append(org)
-        return cls(kind, column, by_siren, by_name)
-
-    def resolve(self, row: dict, errors: list[CellError]) -> str | None:
-        """A key for the row's organisation ('id:N' or 'new:name'), or None on error."""
-        number, name, siren = row["row"], row[self.column], row.get("siren")
-        key = fold(name)
-        if siren and siren in self.by_siren:
-            org = self.by_siren[siren]
-            if org.kind != self.kind:
-                errors.append(
-                    CellError(
-                        number,
-                        "siren",
-                        str(
-                            _l(
-                                "SIREN %(siren)s belongs to %(name)s, which is not an SME",
-                                siren=siren,
-                                name=org.name,
-                            )
-                        ),
-                    )
-                )
-                return None
-            return f"id:{org.id}"
-        same_name = self.by_name.get(key, [])
-        of_kind = [o for o in same_name if o.kind == self.kind]
-        if same_name and not of_kind:
-            errors.append(
-                CellError(
-                    number,
-                    self.column,
-                    str(_l("%(name)s already exists as another kind of organisation", name=name)),
-                )
-            )
-            return None
-        if of_kind:
-            org = of_kind[0]
-            if siren and org.siren and org.siren != siren:
-                errors.append(
-                    CellError(
-                        number,
-                        "siren",
-                        str(
-                            _l(
-                                "%(name)s already has SIREN %(known)s, not %(siren)s",
-                                name=org.name,
-                                known=org.siren,
-                                siren=siren,
-                            )
-                        ),
-                    )
-                )
-                return None
-            if siren and not org.siren:
-                self.new.setdefault(f"fill:{org.id}", {"org": org, "siren": siren})
-            return f"id:{org.id}"
-        first = self.new.get(f"new:{key}")
-        if first is None:
-            self.new[f"new:{key}"] = {"name": name, "siren": siren, "row": row}
-        elif siren and first["siren"] and first["siren"] != siren:
-            errors.append(
-                CellError(
-                    number,
-                    "siren",
-                    str(
-                        _l(
-                            "row %(first)d gives %(name)s the SIREN %(other)s",
-                            first=first["row"]["row"],
-                            name=name,
-                            other=first["siren"],
-                        )
-                    ),
-                )
-            )
-            return None
-        elif siren and not first["siren"]:
-            first["siren"] = siren
-        return f"new:{key}"
 
 
 def _existing_by_ref(model, refs: list[str]) -> dict[str, object]:
@@ -234,13 +140,13 @@ def plan_import(kind: str, text: str, progress: Progress | None = None) -> Impor
 
 
 def _plan_needs(plan: ImportPlan) -> None:
-    orgs = _OrgResolver.load("sme", "sme")
+    orgs = OrgResolver.load("sme", "sme")
     for row in plan.rows:
         row["org_key"] = orgs.resolve(row, plan.errors)
     _finish_plan(plan, Need, orgs)
 
 
-def _finish_plan(plan: ImportPlan, model, orgs: _OrgResolver) -> None:
+def _finish_plan(plan: ImportPlan, model, orgs: OrgResolver) -> None:
     """Which refs exist already (updates) and which organisations are new."""
     plan.resolver = orgs
     plan.existing = _existing_by_ref(model, [r["ref"] for r in plan.rows])
@@ -250,7 +156,7 @@ def _finish_plan(plan: ImportPlan, model, orgs: _OrgResolver) -> None:
 
 
 def _plan_offers(plan: ImportPlan) -> None:
-    orgs = _OrgResolver.load("group", "group")
+    orgs = OrgResolver.load("group", "group")
     emails = sorted({r["expert_email"] for r in plan.rows})
     users: dict[str, User] = {}
     for start in range(0, len(emails), CHUNK):
@@ -300,34 +206,6 @@ def _plan_offers(plan: ImportPlan) -> None:
     plan.new_experts = sorted(new_experts)
 
 
-def _create_organisations(plan: ImportPlan, kind: str) -> dict[str, int]:
-    """Create the missing organisations; returns org_key -> id for every row."""
-    orgs = plan.resolver
-    ids: dict[str, int] = {}
-    for key, item in orgs.new.items():
-        if key.startswith("fill:"):
-            item["org"].siren = item["siren"]
-            continue
-        row = item["row"]
-        org = Organisation(
-            kind=kind,
-            name=item["name"],
-            siren=item["siren"],
-            postcode=row["postcode"],
-            commune=row["commune"],
-            lat=row["lat"],
-            lon=row["lon"],
-            territory_id=nearest_territory_id(row["lat"], row["lon"]),
-        )
-        db.session.add(org)
-        db.session.flush()
-        ids[key] = org.id
-    for row in plan.rows:
-        key = row["org_key"]
-        row["organisation_id"] = int(key[3:]) if key.startswith("id:") else ids[key]
-    return ids
-
-
 def _listing_fields(row: dict, org_name: str) -> dict:
     skills = row["skills"]
     return {
@@ -351,7 +229,7 @@ def apply_import(plan: ImportPlan, now: datetime, progress: Progress | None = No
     if not plan.ok:
         raise ValueError("cannot apply a plan with errors")
     kind = "sme" if plan.kind == "needs" else "group"
-    _create_organisations(plan, kind)
+    create_organisations(plan, kind)
     names = dict(
         db.session.execute(
             select(Organisation.id, Organisation.name).where(
@@ -360,7 +238,7 @@ def apply_import(plan: ImportPlan, now: datetime, progress: Progress | None = No
         ).all()
     )
     if plan.kind == "offers":
-        _create_experts(plan)
+        create_experts(plan)
     existing = plan.existing
     model = Need if plan.kind == "needs" else Offer
     new_rows = []
@@ -408,23 +286,3 @@ def apply_import(plan: ImportPlan, now: datetime, progress: Progress | None = No
     db.session.flush()
     plan.unchanged = unchanged
     plan.updates -= unchanged
-
-
-def _create_experts(plan: ImportPlan) -> None:
-    users: dict[str, User] = plan.users
-    new_experts: dict[str, dict] = plan.expert_accounts
-    org_ids = {r["org_key"]: r["organisation_id"] for r in plan.rows}
-    for email, item in new_experts.items():
-        user = User(
-            email=email,
-            name=item["name"],
-            role=Role.VOLUNTEER,
-            organisation_id=org_ids[item["org_key"]],
-            is_active_account=False,
-            password_hash=None,
-        )
-        db.session.add(user)
-        users[email] = user
-    db.session.flush()
-    for row in plan.rows:
-        row["expert_id"] = users[row["expert_email"]].id
