@@ -26,13 +26,14 @@ TERRITORY_RADIUS_KM = 40.0
 
 # action -> (statuses it may start from, status it leads to). One table for both
 # needs and offers; the statuses a model does not have never match.
+S = ListingStatus
 TRANSITIONS = {
-    "publish": (("draft",), "open"),
-    "close": (("open", "matched"), "closed"),
-    "cancel": (("draft", "open", "matched"), "cancelled"),
-    "reopen": (("closed", "expired"), "open"),
+    "publish": ((S.DRAFT,), S.OPEN),
+    "close": ((S.OPEN, S.MATCHED), S.CLOSED),
+    "cancel": ((S.DRAFT, S.OPEN, S.MATCHED), S.CANCELLED),
+    "reopen": ((S.CLOSED, S.EXPIRED), S.OPEN),
 }
-EDITABLE_STATUSES = ("draft", "open")
+EDITABLE_STATUSES = LIVE_STATUSES
 
 ACTION_LABELS = {
     "publish": _l("Publish"),
