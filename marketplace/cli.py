@@ -48,7 +48,6 @@ geo_cli = AppGroup("geo", help="The commune table (postcodes and coordinates).")
 
 
 def _read_file(path: str) -> str:
-
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_IMPORT_BYTES + 1)
@@ -60,7 +59,6 @@ def _read_file(path: str) -> str:
 
 
 def _import(kind: str, path: str) -> None:
-
     text = _read_file(path)
     total = max(1, text.count("\n"))
     with (

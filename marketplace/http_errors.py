@@ -38,7 +38,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-
         # A refused action writes nothing: whatever it began is undone.
         db.session.rollback()
         return render_error(error.status_code, str(error.message))

@@ -158,12 +158,10 @@ def _listing_fields(prefix: str, key: str, place: Organisation, item: dict, days
 
 
 def _demo_need(key: str, sme: Organisation, item: dict, days: float, window: dict, now):
-
     return Need(**_listing_fields("N", key, sme, item, days, window, now), is_remote_ok=False)
 
 
 def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, now):
-
     return Offer(
         **_listing_fields("O", key, expert.organisation, item, days, window, now),
         expert_id=expert.id,
@@ -197,7 +195,6 @@ def _demo_market(today: date) -> int:
 
 
 def _demo_missions(today: date) -> int:
-
     now = clock.now()
     coordinator = db.session.scalar(select(User).where(User.role == Role.COORDINATOR))
     made = 0
