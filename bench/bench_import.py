@@ -18,12 +18,13 @@ def main() -> None:
     text = needs_csv(N)
     url = temp_database_url()
     app = make_app(url)
+    from marketplace.accounts.roles import COMMAND_LINE
     from marketplace.extensions import db
     from marketplace.imports.services import apply_import, plan_import
 
     with app.app_context():
         started = time.perf_counter()
-        plan = plan_import("needs", text)
+        plan = plan_import("needs", text, COMMAND_LINE)
         checked = time.perf_counter()
         assert plan.ok, plan.errors[:3]
         apply_import(plan, datetime.now(UTC))
@@ -34,7 +35,7 @@ def main() -> None:
             f"written in {done - checked:.2f} s, total {done - started:.2f} s"
         )
         started = time.perf_counter()
-        plan = plan_import("needs", text)
+        plan = plan_import("needs", text, COMMAND_LINE)
         apply_import(plan, datetime.now(UTC))
         db.session.commit()
         print(f"re-import of the same file (all unchanged): {time.perf_counter() - started:.2f} s")

@@ -24,12 +24,13 @@ CASES = [
 
 def main() -> None:
     app = make_app(temp_database_url())
+    from marketplace.accounts.roles import COMMAND_LINE
     from marketplace.extensions import db
     from marketplace.imports.services import apply_import, plan_import
     from tests.factories import Factory
 
     with app.app_context():
-        plan = plan_import("needs", needs_csv(N))
+        plan = plan_import("needs", needs_csv(N), COMMAND_LINE)
         apply_import(plan, datetime.now(UTC))
         db.session.commit()
     admin = Factory(app).user(role="admin")

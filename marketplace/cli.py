@@ -19,7 +19,7 @@ from config import TestConfig
 from marketplace import clock, create_app
 from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import COMMAND_LINE, Role
 from marketplace.accounts.services import hash_password, normalise_email
 from marketplace.demo import ACCOUNTS, database_is_empty, load_demo
 from marketplace.extensions import db
@@ -58,14 +58,26 @@ def _read_file(path: str) -> str:
         raise click.ClickException(f"{path}: row {problem.row}: {problem.message}") from problem
 
 
-def _import(kind: str, path: str) -> None:
+def _importer(email: str | None):
+    """The user the import acts as (`--as`), or the command line as an administrator."""
+    if email is None:
+        click.echo("No --as given: importing as an administrator.", err=True)
+        return COMMAND_LINE
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"--as {email}: no active account has this e-mail")
+    return user
+
+
+def _import(kind: str, path: str, email: str | None) -> None:
+    actor = _importer(email)
     text = _read_file(path)
     total = max(1, text.count("\n"))
     with (
         force_locale("en"),
         click.progressbar(length=total * 2, label=f"Importing {kind}", file=sys.stderr) as bar,
     ):
-        plan = plan_import(kind, text, progress=bar.update)
+        plan = plan_import(kind, text, actor, progress=bar.update)
         if not plan.ok:
             db.session.rollback()
             bar.render_finish()
@@ -99,16 +111,18 @@ def _import(kind: str, path: str) -> None:
 
 @import_cli.command("needs")
 @click.argument("path", type=click.Path(dir_okay=False))
-def import_needs(path: str) -> None:
+@click.option("--as", "email", help="Import as this user (their scope); default: an administrator.")
+def import_needs(path: str, email: str | None) -> None:
     """Import needs.csv: all rows or none; a ref already known is updated."""
-    _import("needs", path)
+    _import("needs", path, email)
 
 
 @import_cli.command("offers")
 @click.argument("path", type=click.Path(dir_okay=False))
-def import_offers(path: str) -> None:
+@click.option("--as", "email", help="Import as this user (their scope); default: an administrator.")
+def import_offers(path: str, email: str | None) -> None:
     """Import offers.csv: all rows or none; a ref already known is updated."""
-    _import("offers", path)
+    _import("offers", path, email)
 
 
 @geo_cli.command("import")
@@ -292,7 +306,8 @@ def evaluate_directory(directory: Path, top: int = 5, min_score: float = DEFAULT
             import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
             now = clock.now()
             for kind in ("needs", "offers"):
-                plan = plan_import(kind, decode((directory / f"{kind}.csv").read_bytes()))
+                text = decode((directory / f"{kind}.csv").read_bytes())
+                plan = plan_import(kind, text, COMMAND_LINE)
                 if not plan.ok:
                     raise click.ClickException(
                         f"{kind}.csv: " + "; ".join(str(e) for e in plan.errors[:5])

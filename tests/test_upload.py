@@ -32,7 +32,7 @@ def need_count(app) -> int:
 
 
 def test_preview_then_apply_once(client, login_as, app):
-    login_as("coordinator")
+    login_as("admin")  # the whole file, in every territory
     response = upload(client, (DEV / "needs.csv").read_bytes())
     assert response.status_code == 302
     preview_url = response.headers["Location"]

@@ -26,3 +26,15 @@ ROLE_ORG_KIND = {
 }
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+class CommandLineOperator:
+    """Who a command acts as when it is given no `--as`: an administrator, and it says so."""
+
+    role = Role.ADMIN
+    id = None
+    organisation_id = None
+    name = "command line"
+
+
+COMMAND_LINE = CommandLineOperator()

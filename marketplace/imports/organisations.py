@@ -33,6 +33,13 @@ class OrgResolver:
             by_name.setdefault(fold(org.name), []).append(org)
         return cls(kind, column, by_siren, by_name)
 
+    def known_by_key(self) -> dict[str, Organisation]:
+        """The organisations already in the database, by the key `resolve` gives them."""
+        known = {f"id:{org.id}": org for org in self.by_siren.values()}
+        for same_name in self.by_name.values():
+            known.update({f"id:{org.id}": org for org in same_name})
+        return known
+
     def resolve(self, row: dict, errors: list[CellError]) -> str | None:
         """A key for the row's organisation ('id:N' or 'new:name'), or None on error."""
         number, name, siren = row["row"], row[self.column], row.get("siren")

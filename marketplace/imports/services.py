@@ -16,6 +16,7 @@ from marketplace.geo.services import Geocoder
 from marketplace.imports.csvio import COLUMNS, FileProblem, read_rows
 from marketplace.imports.organisations import OrgResolver, create_experts, create_organisations
 from marketplace.imports.rows import CellError, check_need_row, check_offer_row
+from marketplace.imports.scope import check_scope
 from marketplace.listings.services import search_text_for
 from marketplace.listings.skills import remember_skills
 from marketplace.needs.models import Need
@@ -118,8 +119,9 @@ def _geocode(plan: ImportPlan, geocoder: Geocoder) -> None:
             row["lat"], row["lon"] = place.lat, place.lon
 
 
-def plan_import(kind: str, text: str, progress: Progress | None = None) -> ImportPlan:
-    """Check a whole file against the format and the database; writes nothing."""
+def plan_import(kind: str, text: str, actor, progress: Progress | None = None) -> ImportPlan:
+    """Check a whole file against the format, the database and what `actor` may write
+    (`imports.scope`); writes nothing."""
     plan = ImportPlan(kind=kind)
     try:
         _check_rows(kind, text, plan, progress)
@@ -136,6 +138,7 @@ def plan_import(kind: str, text: str, progress: Progress | None = None) -> Impor
         _plan_offers(plan)
     if plan.ok:
         _geocode(plan, Geocoder())
+        check_scope(plan, actor)
     return plan
 
 

@@ -48,7 +48,7 @@ def upload():
         except FileProblem as problem:
             form.file.errors.append(problem.message)
         else:
-            plan = plan_import(form.kind.data, text)
+            plan = plan_import(form.kind.data, text, current_user)
             db.session.rollback()  # planning writes nothing; make sure of it
             batch = ImportBatch(
                 kind=form.kind.data,
@@ -88,7 +88,7 @@ def apply(batch_id: int):
     batch = _own_batch(batch_id)
     if batch.status != "previewed":
         raise InvalidTransition(_("This file has already been imported."))
-    plan = plan_import(batch.kind, batch.content)
+    plan = plan_import(batch.kind, batch.content, current_user)
     if not plan.ok:
         db.session.rollback()
         batch.summary = _summary(plan)

@@ -5,23 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
 
+from marketplace.accounts.roles import COMMAND_LINE
 from marketplace.reports.programme import ReportFilters, build_report
 from marketplace.reports.tables import report_table
-
-
-@dataclass(frozen=True)
-class _Operator:
-    """The command line sees everything, like an administrator."""
-
-    role: str = "admin"
-    id: int = 0
-    organisation_id: int | None = None
 
 
 @click.command("report")
@@ -43,7 +34,7 @@ def report_command(convention_id, start, end, group_id, category, fmt) -> None:
         group_id=group_id,
         category=category,
     )
-    report = build_report(_Operator(), filters, with_missions=(fmt == "json"))
+    report = build_report(COMMAND_LINE, filters, with_missions=(fmt == "json"))
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(report_table(report))
