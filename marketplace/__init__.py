@@ -47,6 +47,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
+    from marketplace.params import BoundedIntConverter
+    from marketplace.urls import with_query
+
+    # Before any route is added: every `<int:…>` of every blueprint is bounded.
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.jinja_env.globals["with_query"] = with_query
+
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
     from marketplace.imports.views import bp as imports_bp

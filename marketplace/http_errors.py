@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.params import BadParameter
 
 TITLES = {
     400: lambda: _("Bad request"),
@@ -41,6 +42,10 @@ def init_app(app: Flask) -> None:
         # A refused action writes nothing: whatever it began is undone.
         db.session.rollback()
         return render_error(error.status_code, str(error.message))
+
+    @app.errorhandler(BadParameter)
+    def _bad_parameter(error: BadParameter):
+        return render_error(400, error.description)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

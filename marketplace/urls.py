@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request, url_for
 
 
 def _adapter(base_url: str):
@@ -35,3 +35,15 @@ def external_url(endpoint: str, **values) -> str:
 def absolute(path: str) -> str:
     """An internal path (as notifications keep it) made absolute under APP_BASE_URL."""
     return current_app.config["APP_BASE_URL"].rstrip("/") + "/" + path.lstrip("/")
+
+
+def with_query(endpoint: str, drop: tuple[str, ...] = (), **changes) -> str:
+    """The current page's query string kept (first value of each parameter) with changes,
+    for links such as "next page" or "export this list". Names url_for reserves
+    (`_external`, `_anchor`…) are never taken from the query string."""
+    args = {
+        k: v
+        for k, v in request.args.items()
+        if not k.startswith("_") and k not in drop and k not in ("endpoint", "values")
+    }
+    return url_for(endpoint, **{**args, **changes})

@@ -35,7 +35,8 @@ def need_row(ref, sme, title="Revoir nos contrats de travail", place=TOUL, days=
 
 def offer_row(ref, group, email, days="4"):
     return [ref, group, "Expert Importé", email, "Contrats de travail", "Juriste.",
-            "droit du travail", "hr", days, *TOUL, "60", "yes", "2027-01-04", "2027-12-17"]  # fmt: skip
+            "droit du travail", "hr", days, *TOUL, "60", "yes",
+            "2027-01-04", "2027-12-17"]  # fmt: skip
 
 
 def write(tmp_path, name, header, rows) -> str:

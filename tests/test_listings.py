@@ -413,7 +413,10 @@ def test_filters_sort_pagination_and_filtered_export(client, runner, login_as):
         latest = line.rsplit(",", 1)[1]
         assert latest >= "2026-12-01"
     ignored = client.get("/needs", query_string={"window_from": "garbage", "category": "zzz"})
-    assert ignored.status_code == 200  # bad filters are ignored, never a 500
+    assert ignored.status_code == 400  # a bad filter is named next to its field, never a 500
+    page = ignored.get_data(as_text=True)
+    assert 'id="window_from-error"' in page or "window_from" in page
+    assert "Aucun besoin" in page or "0 résultat" in page
     commune = client.get("/offers", query_string={"commune": "longwy"}).get_data(as_text=True)
     assert "Longwy" in commune
 

@@ -23,12 +23,14 @@ from marketplace.listings.services import (
     check_place,
     page_of,
 )
+from marketplace.params import MAX_PAGE, BadParameter, int_arg
 
 
 def filter_form(
     statuses: tuple[str, ...], status_labels: dict
 ) -> tuple[ListFilterForm, ListFilters]:
-    """The list filters from the query string; invalid values are ignored, not fatal."""
+    """The list filters from the query string. A malformed or unknown value leaves the
+    form with its errors (shown next to the fields, the page answers 400)."""
     form = ListFilterForm(request.args)
     form.category.choices = select_choices([("", _("all")), *CATEGORIES.items()])
     form.status.choices = select_choices(
@@ -43,6 +45,12 @@ def filter_form(
         [("", _("all")), *((str(t.id), t.name) for t in territories)]
     )
     form.validate()
+    if (
+        form.window_from.data
+        and form.window_to.data
+        and form.window_from.data > form.window_to.data
+    ):
+        form.window_from.errors = [*form.window_from.errors, _("The start comes after the end.")]
     filters = ListFilters(
         q=(form.q.data or "").strip() if not form.q.errors else "",
         category=form.category.data if not form.category.errors else "",
@@ -54,7 +62,7 @@ def filter_form(
         window_from=form.window_from.data if not form.window_from.errors else None,
         window_to=form.window_to.data if not form.window_to.errors else None,
         sort=form.sort.data if form.sort.data and not form.sort.errors else "recent",
-        page=request.args.get("page", 1, type=int) or 1,
+        page=int_arg("page", default=1, maximum=MAX_PAGE),
     )
     return form, filters
 
@@ -66,15 +74,20 @@ def filtered_query(model, statuses: tuple[str, ...], visible: Select):
 
 
 def list_page(model, statuses: tuple[str, ...], visible: Select, load=()):
-    """(form, records of the page, pagination) for a needs or offers list."""
+    """(form, records of the page, pagination) for a needs or offers list; with a bad
+    filter, no record (the form shows why, the view answers 400)."""
     form, filters, query = filtered_query(model, statuses, visible)
+    if form.errors:
+        return form, [], pages(0, 1)
     records, total = page_of(query, model, filters, load)
     return form, records, pages(total, filters.page)
 
 
 def export_response(model, statuses: tuple[str, ...], visible: Select, load, to_csv, filename):
     """The filtered list (every page) as a CSV download."""
-    _form, filters, query = filtered_query(model, statuses, visible)
+    form, filters, query = filtered_query(model, statuses, visible)
+    for name, errors in form.errors.items():
+        raise BadParameter(name, str(errors[0]))
     return csv_response(to_csv(all_filtered(query, model, filters, load)), filename)
 
 

@@ -232,11 +232,17 @@ def assign_ref(record, prefix: str) -> None:
     record.ref = ref
 
 
+def _offset(page: int, total: int) -> int:
+    """The first row of a page, a page past the end being the last one (never a long skip)."""
+    last = max(1, -(-total // PER_PAGE))
+    return (min(max(page, 1), last) - 1) * PER_PAGE
+
+
 def page_of(query: Select, model, filters: ListFilters, options=()) -> tuple[list, int]:
     """One page of the filtered list, and the total count (fuzzy search or SQL order)."""
-    offset = (max(filters.page, 1) - 1) * PER_PAGE
     if filters.q.strip():
         ids = fuzzy_ids(query, model, filters.q)
+        offset = _offset(filters.page, len(ids))
         page_ids = ids[offset : offset + PER_PAGE]
         records = {
             r.id: r
@@ -246,6 +252,7 @@ def page_of(query: Select, model, filters: ListFilters, options=()) -> tuple[lis
         }
         return [records[i] for i in page_ids], len(ids)
     total = db.session.scalar(query.with_only_columns(func.count(model.id)).order_by(None))
+    offset = _offset(filters.page, total)
     ordered = query.order_by(*SORTS.get(filters.sort, SORTS["recent"])(model))
     records = db.session.scalars(ordered.options(*options).offset(offset).limit(PER_PAGE)).all()
     return list(records), total

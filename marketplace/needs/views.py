@@ -41,13 +41,14 @@ LOAD = (joinedload(Need.organisation),)
 def list_needs():
     """The needs the user may see, filtered, sorted and paginated."""
     form, records, pagination = list_page(Need, NEED_STATUSES, visible_needs(current_user), LOAD)
-    return render_template(
+    page = render_template(
         "needs/list.html",
         form=form,
         needs=records,
         pagination=pagination,
         can_create=current_user.role == Role.SME_MANAGER,
     )
+    return page, (400 if form.errors else 200)  # a bad filter is named next to its field
 
 
 @bp.route("/export.csv")

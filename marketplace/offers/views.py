@@ -45,13 +45,14 @@ LOAD = (joinedload(Offer.organisation), joinedload(Offer.expert))
 def list_offers():
     """The offers the user may see, filtered, sorted and paginated."""
     form, records, pagination = list_page(Offer, OFFER_STATUSES, visible_offers(current_user), LOAD)
-    return render_template(
+    page = render_template(
         "offers/list.html",
         form=form,
         offers=records,
         pagination=pagination,
         can_create=current_user.role in AUTHORS,
     )
+    return page, (400 if form.errors else 200)  # a bad filter is named next to its field
 
 
 @bp.route("/export.csv")

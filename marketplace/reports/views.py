@@ -23,6 +23,7 @@ from marketplace.conventions.models import Convention, ConventionGroup, Territor
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
 from marketplace.jobs.services import last_runs
+from marketplace.params import choice_arg, int_arg, period_args
 from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
 from marketplace.reports.programme import ReportFilters, build_report
@@ -84,26 +85,17 @@ def show_convention(convention_id: int):
 
 
 def _filters() -> ReportFilters:
-    def number(name):
-        value = request.args.get(name, type=int)
-        return value if value and value > 0 else None
-
-    def day(name):
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
-    category = request.args.get("category") or None
-    filters = ReportFilters(
-        convention_id=number("convention"),
-        start=day("from"),
-        end=day("to"),
-        group_id=number("group"),
-        category=category if category in CATEGORIES else None,
-        territory_id=number("territory"),
+    """The report's filters from the query string; a malformed one is a 400 naming it."""
+    start, end = period_args("from", "to")
+    choice_arg("print", ("0", "1"))
+    return ReportFilters(
+        convention_id=int_arg("convention"),
+        start=start,
+        end=end,
+        group_id=int_arg("group"),
+        category=choice_arg("category", CATEGORIES),
+        territory_id=int_arg("territory"),
     )
-    return filters
 
 
 def _choices():
