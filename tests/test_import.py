@@ -266,3 +266,56 @@ def test_export_then_import_is_identity(runner, app, factory, client, tmp_path):
     assert again.data == needs_csv.data
     header = needs_csv.data.decode().splitlines()[0]
     assert header == ",".join(read("needs")[0])
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","clic")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-1+1"]
+
+
+def test_exports_carry_no_formulas_and_import_back_unchanged(
+    runner, app, client, factory, tmp_path
+):
+    header, rows = read("needs")
+    for row, title in zip(rows, FORMULAS, strict=False):
+        row[header.index("title")] = title
+    path = write(tmp_path / "formulas.csv", header, rows)
+    assert runner.invoke(args=["import", "needs", str(path)]).exit_code == 0
+    from tests.conftest import login
+
+    admin = factory.user(role="admin")
+    login(client, admin.email, factory.password)
+    exported = client.get("/needs/export.csv").data
+    cells = [c for line in csv.reader(io.StringIO(exported.decode("utf-8"))) for c in line]
+    for title in FORMULAS:
+        assert "'" + title in cells and title not in cells
+    assert not any(c.startswith(("=", "+", "@", "\t")) for c in cells)
+    with app.app_context():
+        before = {n.ref: (n.title, n.description) for n in db.session.scalars(select(Need))}
+    again = tmp_path / "again.csv"
+    again.write_bytes(exported)
+    result = runner.invoke(args=["import", "needs", str(again)])
+    assert result.exit_code == 0 and "0 created, 0 updated" in result.output, result.output
+    with app.app_context():
+        after = {n.ref: (n.title, n.description) for n in db.session.scalars(select(Need))}
+    assert after == before  # the importer took off exactly what the exporter added
+    assert client.get("/needs/export.csv").data == exported
+
+
+def test_the_xlsx_report_stores_a_formula_title_as_text(runner, app, client, factory):
+    from openpyxl import load_workbook
+
+    from tests.conftest import login
+
+    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["jobs", "run", "log-delivered-days"])  # the demo's days, in the report
+    with app.app_context():
+        need = db.session.scalar(select(Need).where(Need.ref == "N-DEMO-1"))
+        need.title = FORMULAS[0]
+        db.session.commit()
+    admin = factory.user(role="admin")
+    login(client, admin.email, factory.password)
+    response = client.get("/reports.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [c for row in book["Missions"].iter_rows() for c in row if c.value == FORMULAS[0]]
+    assert cells and all(c.data_type == "s" for c in cells)
+    report_csv = client.get("/reports.csv").get_data(as_text=True)
+    assert not any(line.startswith(("=", "+", "@")) for line in report_csv.splitlines())

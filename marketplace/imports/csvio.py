@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from marketplace.spreadsheets import csv_row, from_csv_cell
+
 NEED_COLUMNS = (
     "ref",
     "sme",
@@ -112,7 +114,8 @@ def read_rows(text: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[s
         if len(cells) != len(names):
             yield number, {"__width__": str(len(cells)), "__expected__": str(len(names))}
             continue
-        yield number, {name: cells[i] for name, i in index.items()}
+        # An exported cell that began with =, +, -, @ carries an apostrophe: take it off.
+        yield number, {name: from_csv_cell(cells[i]) for name, i in index.items()}
 
 
 def write_rows(columns: tuple[str, ...], rows: Iterable[dict[str, str]]) -> str:
@@ -121,5 +124,5 @@ def write_rows(columns: tuple[str, ...], rows: Iterable[dict[str, str]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
+        writer.writerow(csv_row(row.get(c, "") for c in columns))
     return out.getvalue()

@@ -28,6 +28,7 @@ from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
 from marketplace.reports.programme import ReportFilters, build_report
 from marketplace.reports.tables import report_table
+from marketplace.spreadsheets import csv_row, xlsx_append
 
 bp = Blueprint("reports", __name__)
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -156,7 +157,8 @@ def reports_csv():
     """The report as CSV."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(
-        report_table(build_report(current_user, _filters(), with_missions=False))
+        csv_row(row)
+        for row in report_table(build_report(current_user, _filters(), with_missions=False))
     )
     return Response(
         out.getvalue().encode("utf-8"),
@@ -175,9 +177,10 @@ def reports_xlsx():
     sheet = book.active
     sheet.title = "Figures"
     for row in report_table(report):
-        sheet.append(row)
+        xlsx_append(sheet, row)
     missions = book.create_sheet("Missions")
-    missions.append(
+    xlsx_append(
+        missions,
         [
             "ref",
             "title",
@@ -188,10 +191,11 @@ def reports_xlsx():
             "rating",
             "jobs_created",
             "jobs_preserved",
-        ]
+        ],
     )
     for m in report.missions:
-        missions.append(
+        xlsx_append(
+            missions,
             [
                 m["ref"],
                 m["title"],
@@ -202,7 +206,7 @@ def reports_xlsx():
                 m["rating"],
                 m["jobs_created"],
                 m["jobs_preserved"],
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -1,0 +1,51 @@
+"""Cells for spreadsheet software that can never run as formulas (OWASP CSV injection).
+
+A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be read by
+Excel or LibreOffice as a formula. In CSV such a cell is written with a leading apostrophe,
+which spreadsheets show as text; the importer takes exactly one apostrophe off again, so an
+export imports back to the same values. A cell that already starts with apostrophes before
+such a character gets one more, so even it comes back unchanged. Plain numbers (`-1.5`)
+are numbers, not formulas, and are written as they are. In XLSX a text cell is always a
+string cell, never a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+
+
+def _needs_quote(text: str) -> bool:
+    if _PLAIN_NUMBER.match(text):
+        return False
+    return text.startswith(TRIGGERS) or bool(_ESCAPED.match(text))
+
+
+def csv_cell(value) -> str:
+    """A value as a CSV cell that spreadsheet software shows as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if _needs_quote(text) else text
+
+
+def from_csv_cell(text: str) -> str:
+    """Undo `csv_cell` (the importer's side of the round trip)."""
+    return text[1:] if _ESCAPED.match(text) else text
+
+
+def csv_row(values: Iterable) -> list[str]:
+    return [csv_cell(v) for v in values]
+
+
+def xlsx_append(sheet, values: Iterable) -> None:
+    """Append a row to an openpyxl sheet: numbers stay numbers, text is never a formula
+    (and loses the control characters the XLSX format cannot hold)."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
