@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -25,9 +25,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            # Pages carry personal data: keep them out of shared caches.
-            headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages, exports (CSV, XLSX) and redirects carry personal data: no cache keeps
+            # them, shared or in the browser. Only our own CSS may be cached.
+            headers["Cache-Control"] = "no-store"
         return response
 
 

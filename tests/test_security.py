@@ -175,3 +175,24 @@ def test_oversized_field_is_refused_with_a_message(client):
     )
     assert response.status_code == 400
     assert "254" in response.get_data(as_text=True)
+
+
+def test_every_response_with_personal_data_is_no_store(client, login_as, runner):
+    """F7: the CSV and XLSX exports (names, e-mails) could be kept by a cache."""
+    runner.invoke(args=["demo", "load"])
+    login_as("admin")
+    for path in (
+        "/",
+        "/needs",
+        "/needs/export.csv",
+        "/offers/export.csv",
+        "/reports.csv",
+        "/reports.xlsx",
+        "/notifications",
+        "/needs/999999",  # an error page too
+    ):
+        response = client.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", path
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert static.headers.get("Cache-Control") != "no-store"
