@@ -42,8 +42,16 @@ class Config:
     # OWASP password storage floor: scrypt N=2^15, r=8, p=3.
     PASSWORD_HASH_METHOD = "scrypt:32768:8:3"  # noqa: S105 - a method name, not a secret
 
+    # Login throttling (accounts.services.ThrottlePolicy): failures per account and address,
+    # per address across accounts, and a growing delay on an account under attack.
     LOGIN_THROTTLE_MAX_FAILURES = 5
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    LOGIN_THROTTLE_MAX_ADDRESS_FAILURES = 20
+    LOGIN_THROTTLE_DELAY_AFTER = 5
+    LOGIN_THROTTLE_MAX_DELAY = timedelta(minutes=2)
+    # How many reverse proxies stand in front of the app: their X-Forwarded-For (and
+    # -Proto, -Host) are trusted (Werkzeug's ProxyFix). 0: the client's own address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     INVITATION_VALIDITY = timedelta(days=7)
 
     BABEL_DEFAULT_LOCALE = "fr"

@@ -108,7 +108,7 @@ class LoginAttempt(db.Model):
 
     __tablename__ = "login_attempts"
     __table_args__ = (
-        CheckConstraint("key_kind IN ('account', 'address')", name="key_kind"),
+        CheckConstraint("key_kind IN ('account', 'address', 'pair')", name="key_kind"),
         Index("ix_login_attempts_key", "key_kind", "key", "attempted_at"),
     )
 

@@ -24,8 +24,27 @@ _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """How failed logins slow down guessing without locking the account's owner out.
+
+    - `max_failures` for one account from one address (the pair) in the window: that pair
+      is refused (429); the same account from an address that did not fail logs in.
+    - `max_address_failures` from one address across accounts (higher: an office's shared
+      address may hold several people who mistype): the address is refused.
+    - the account alone gets no lock: once it has `delay_after` failures in the window, an
+      address that already failed on it waits a delay that doubles with each failure (at
+      most `max_delay`) before its next try on it.
+    """
+
     max_failures: int
     window: timedelta
+    max_address_failures: int = 20
+    delay_after: int = 5
+    max_delay: timedelta = timedelta(minutes=2)
+
+    def delay(self, account_failures: int) -> timedelta:
+        if account_failures < self.delay_after:
+            return timedelta(0)
+        return min(timedelta(seconds=2 ** (account_failures - self.delay_after)), self.max_delay)
 
 
 def sme_managers(organisation_id: int, active_only: bool = False) -> list[User]:
@@ -52,14 +71,52 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _recent_failures(kind: str, key: str, now: datetime, policy: ThrottlePolicy) -> int:
-    return db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
+def _recent(
+    kind: str, key: str, now: datetime, policy: ThrottlePolicy
+) -> tuple[int, datetime | None]:
+    """(failures in the window, the last one's time) for one key."""
+    count, last = db.session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.key_kind == kind,
             LoginAttempt.key == key,
             LoginAttempt.attempted_at > now - policy.window,
         )
+    ).one()
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)  # MAX() reads back naive on SQLite
+    return count or 0, last
+
+
+def _pair_key(email: str, address: str) -> str:
+    return hashlib.sha256(f"{email}\n{address}".encode()).hexdigest()
+
+
+def _refuse(wait: timedelta) -> Throttled:
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+    return Throttled(
+        _l("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
     )
+
+
+def check_throttle(email: str, address: str, now: datetime, policy: ThrottlePolicy) -> None:
+    """Raise Throttled if this attempt may not even be checked (see ThrottlePolicy)."""
+    failures, _ = _recent("address", address, now, policy)
+    if failures >= policy.max_address_failures:
+        raise _refuse(policy.window)
+    pair, last_pair = _recent("pair", _pair_key(email, address), now, policy)
+    if pair >= policy.max_failures:
+        raise _refuse(policy.window)
+    if pair:
+        account, _ = _recent("account", email, now, policy)
+        ready_at = last_pair + policy.delay(account)
+        if ready_at > now:
+            seconds = int((ready_at - now).total_seconds()) + 1
+            raise Throttled(
+                _l(
+                    "Too many failed attempts on this account. Try again in %(seconds)d seconds.",
+                    seconds=seconds,
+                )
+            )
 
 
 def authenticate(
@@ -70,21 +127,15 @@ def authenticate(
     policy: ThrottlePolicy,
     hash_method: str,
 ) -> User | None:
-    """Check credentials, throttled per account and per address.
+    """Check credentials, throttled as ThrottlePolicy says (in the database, so every
+    worker process shares the counts).
 
-    Raises Throttled when either key already has max_failures failures in the
-    window (the attempt is then not even checked). Returns the user, or None
-    after recording a failure.
+    Raises Throttled when the attempt may not be checked. Returns the user, or None after
+    recording a failure (for the account, the address and the pair).
     """
-    email = normalise_email(email)
-    keys = (("account", email), ("address", address or "unknown"))
-    if any(_recent_failures(kind, key, now, policy) >= policy.max_failures for kind, key in keys):
-        raise Throttled(
-            _l(
-                "Too many failed attempts. Try again in %(minutes)d minutes.",
-                minutes=int(policy.window.total_seconds() // 60),
-            )
-        )
+    email, address = normalise_email(email), address or "unknown"
+    check_throttle(email, address, now, policy)
+    keys = (("account", email), ("address", address), ("pair", _pair_key(email, address)))
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(hash_method), password)
@@ -96,7 +147,10 @@ def authenticate(
             db.session.add(LoginAttempt(key_kind=kind, key=key, attempted_at=now))
         return None
     db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.key_kind == "account", LoginAttempt.key == email)
+        delete(LoginAttempt).where(
+            ((LoginAttempt.key_kind == "account") & (LoginAttempt.key == email))
+            | ((LoginAttempt.key_kind == "pair") & (LoginAttempt.key == keys[2][1]))
+        )
     )
     user.last_login_at = now
     if user.password_hash and not user.password_hash.startswith(hash_method + "$"):

@@ -32,9 +32,13 @@ bp = Blueprint("accounts", __name__)
 
 
 def _policy() -> services.ThrottlePolicy:
+    config = current_app.config
     return services.ThrottlePolicy(
-        max_failures=current_app.config["LOGIN_THROTTLE_MAX_FAILURES"],
-        window=current_app.config["LOGIN_THROTTLE_WINDOW"],
+        max_failures=config["LOGIN_THROTTLE_MAX_FAILURES"],
+        window=config["LOGIN_THROTTLE_WINDOW"],
+        max_address_failures=config["LOGIN_THROTTLE_MAX_ADDRESS_FAILURES"],
+        delay_after=config["LOGIN_THROTTLE_DELAY_AFTER"],
+        max_delay=config["LOGIN_THROTTLE_MAX_DELAY"],
     )
 
 
