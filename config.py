@@ -53,6 +53,7 @@ class Config:
     # -Proto, -Host) are trusted (Werkzeug's ProxyFix). 0: the client's own address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     INVITATION_VALIDITY = timedelta(days=7)
+    PASSWORD_RESET_VALIDITY = timedelta(hours=1)
 
     BABEL_DEFAULT_LOCALE = "fr"
     # The programme's timezone: `clock.today()`, the scheduler's cron times, dates shown.

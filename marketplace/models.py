@@ -12,10 +12,11 @@ from marketplace.imports.models import ImportBatch
 from marketplace.jobs.models import JobLock, JobRun
 from marketplace.ledger.models import LedgerEntry
 from marketplace.listings.skills import SkillTag
+from marketplace.mail.models import OutboxMail
 from marketplace.matching.models import Proposal
 from marketplace.missions.models import Mission, MissionEvent, MissionSession, SubmittedForm
 from marketplace.needs.models import Need
-from marketplace.notifications.models import Notification, OutboxMail, SentAlert
+from marketplace.notifications.models import Notification, SentAlert
 from marketplace.offers.models import Offer
 
 __all__ = [

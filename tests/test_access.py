@@ -18,6 +18,8 @@ PUBLIC = {
     "static",
     "accounts.login",
     "accounts.accept_invitation",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "accounts.set_language",
     "main.home",
 }

@@ -136,7 +136,14 @@ def test_invitation_flow(client, login_as, factory, app, caplog):
         response = _invite(client, organisation_id=str(sme.id))
     assert response.status_code == 200
     token = LINK_RE.search(response.get_data(as_text=True)).group(1)
-    assert any(token in record.getMessage() for record in caplog.records)  # logged in dev
+    assert not any(token in record.getMessage() for record in caplog.records)  # never logged
+    with app.app_context():
+        from marketplace.mail.models import OutboxMail
+
+        (mail,) = db.session.scalars(select(OutboxMail)).all()
+        assert mail.to_address == "nouvelle@test.example"
+        assert token not in mail.body and "non conservé" in mail.body  # a redacted copy
+        assert mail.secret and token not in mail.secret  # the link, encrypted at rest
 
     with app.app_context():
         invited = db.session.scalar(select(User).where(User.email == "nouvelle@test.example"))

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.notifications.models import Notification, OutboxMail
+from marketplace.mail.models import OutboxMail
+from marketplace.notifications.models import Notification
 from marketplace.notifications.services import digest_mails, notify
 from tests.conftest import login
 

@@ -39,6 +39,10 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this computer (14 days)"))
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), Email()])
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]

@@ -88,9 +88,11 @@ class User(db.Model):
 
 
 class Invitation(db.Model):
-    """A one-time link that lets an invited user set their password."""
+    """A one-time link that lets a user set their password: an invitation (7 days) or a
+    password reset (1 hour). Only the SHA-256 of the token is stored."""
 
     __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -99,6 +101,9 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    purpose: Mapped[str] = mapped_column(
+        String(12), default="invitation", server_default="invitation"
+    )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -108,7 +113,7 @@ class LoginAttempt(db.Model):
 
     __tablename__ = "login_attempts"
     __table_args__ = (
-        CheckConstraint("key_kind IN ('account', 'address', 'pair')", name="key_kind"),
+        CheckConstraint("key_kind IN ('account', 'address', 'pair', 'reset')", name="key_kind"),
         Index("ix_login_attempts_key", "key_kind", "key", "attempted_at"),
     )
 

@@ -185,8 +185,10 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_invitation(user: User, by: User | None, now: datetime, validity: timedelta) -> str:
-    """Create a one-time invitation for user; returns the secret token (stored hashed)."""
+def create_invitation(
+    user: User, by: User | None, now: datetime, validity: timedelta, purpose: str = "invitation"
+) -> str:
+    """Create a one-time link for user; returns the secret token (stored hashed)."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         Invitation(
@@ -195,6 +197,7 @@ def create_invitation(user: User, by: User | None, now: datetime, validity: time
             created_by_id=by.id if by else None,
             created_at=now,
             expires_at=now + validity,
+            purpose=purpose,
         )
     )
     return token
@@ -203,7 +206,10 @@ def create_invitation(user: User, by: User | None, now: datetime, validity: time
 def find_invitation(token: str, now: datetime) -> Invitation:
     """The open invitation for this token, or InvitationInvalid saying why not."""
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_digest(token or ""))
+        select(Invitation).where(
+            Invitation.token_hash == _token_digest(token or ""),
+            Invitation.purpose == "invitation",
+        )
     )
     if invitation is None:
         raise InvitationInvalid(_l("This invitation link is not valid."))
@@ -231,4 +237,87 @@ def accept_invitation(token: str, password: str, now: datetime, hash_method: str
     user.password_hash = hash_password(password, hash_method)
     user.is_active_account = True
     end_sessions(user)
+    return user
+
+
+# ------------------------------------------------------------------ password reset
+
+RESETS_PER_ACCOUNT = 3  # links mailed to one account per validity period
+RESETS_PER_ADDRESS = 10  # requests from one address per validity period
+
+
+def request_password_reset(
+    email: str, address: str, now: datetime, validity: timedelta
+) -> tuple[User, str] | None:
+    """A reset link for this e-mail's active account, or None (unknown, inactive, or too
+    many requests). The caller answers the same way in every case."""
+    address = address or "unknown"
+    since = now - validity
+    requests = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.key_kind == "reset",
+            LoginAttempt.key == address,
+            LoginAttempt.attempted_at > since,
+        )
+    )
+    db.session.add(LoginAttempt(key_kind="reset", key=address, attempted_at=now))
+    if requests >= RESETS_PER_ADDRESS:
+        return None
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active or not user.password_hash:
+        return None  # invited accounts use their invitation; nothing is said either way
+    recent = db.session.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.user_id == user.id,
+            Invitation.purpose == "reset",
+            Invitation.created_at > since,
+        )
+    )
+    if recent >= RESETS_PER_ACCOUNT:
+        return None
+    return user, create_invitation(user, None, now, validity, purpose="reset")
+
+
+def find_reset(token: str, now: datetime) -> Invitation:
+    """The open reset link for this token, or InvitationInvalid saying why not."""
+    link = db.session.scalar(
+        select(Invitation).where(
+            Invitation.token_hash == _token_digest(token or ""), Invitation.purpose == "reset"
+        )
+    )
+    if link is None or link.used_at is not None:
+        raise InvitationInvalid(_l("This password reset link is not valid, or was already used."))
+    if link.expires_at <= now:
+        raise InvitationInvalid(_l("This password reset link has expired. Ask for a new one."))
+    return link
+
+
+def reset_password(token: str, password: str, now: datetime, hash_method: str) -> User:
+    """Set a new password from a reset link: the link and every other open one are burnt,
+    and every session of the account ends."""
+    link = find_reset(token, now)
+    claimed = db.session.execute(
+        Invitation.__table__.update()
+        .where(Invitation.id == link.id, Invitation.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise InvitationInvalid(_l("This password reset link is not valid, or was already used."))
+    db.session.execute(
+        Invitation.__table__.update()
+        .where(
+            Invitation.user_id == link.user_id,
+            Invitation.purpose == "reset",
+            Invitation.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    user = link.user
+    user.password_hash = hash_password(password, hash_method)
+    end_sessions(user)
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.key_kind == "account", LoginAttempt.key == user.email
+        )
+    )
     return user

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marketplace import clock
 from marketplace.accounts import services
 from marketplace.accounts.forms import (
+    ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
@@ -26,7 +27,9 @@ from marketplace.accounts.forms import (
 )
 from marketplace.errors import Throttled
 from marketplace.extensions import db
+from marketplace.mail.services import SECRET_PLACEHOLDER, queue_mail
 from marketplace.security import safe_next
+from marketplace.urls import external_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -115,6 +118,53 @@ def change_password():
         form.current_password.errors.append(_("The current password is wrong."))
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a password-reset link; the answer is the same whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        validity = current_app.config["PASSWORD_RESET_VALIDITY"]
+        found = services.request_password_reset(
+            form.email.data, request.remote_addr or "unknown", now, validity
+        )
+        if found is not None:
+            user, token = found
+            link = external_url("accounts.reset_password", token=token)
+            queue_mail(
+                user.email,
+                "Choisir un nouveau mot de passe",
+                "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une "
+                f"heure, une seule fois) :\n{SECRET_PLACEHOLDER}\n\nSi vous n'avez rien demandé, "
+                "ignorez ce message : votre mot de passe reste le même.\n",
+                now,
+                user.id,
+                secret=link,
+            )
+        db.session.commit()
+        return render_template("accounts/forgot.html", form=form, sent=True)
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/forgot.html", form=form, sent=False), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link; every session of the account ends."""
+    now = clock.now()
+    link = services.find_reset(token, now)  # InvitationInvalid -> 410 page
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(
+            token, form.new_password.data, now, current_app.config["PASSWORD_HASH_METHOD"]
+        )
+        db.session.commit()
+        session.clear()
+        flash(_("Your password has been changed. Log in with it."), "success")
+        return redirect(url_for("accounts.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/reset.html", form=form, email=link.user.email), status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -19,16 +19,29 @@ from marketplace.conventions.services import manageable_territories
 from marketplace.errors import InvalidTransition, NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
+from marketplace.mail.services import SECRET_PLACEHOLDER, queue_mail
 from marketplace.urls import external_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
-def _invitation_link(token: str) -> str:
+def _send_invitation(user: User, token: str, inviter: User) -> str:
+    """Mail the invitation (the outbox keeps the link encrypted, erased once sent) and
+    return the link, shown once to the inviter too (to pass on if the mail is slow).
+    Never logged: a log is no place for a secret."""
     link = external_url("accounts.accept_invitation", token=token)
-    # Not mailed (the outbox would keep it in clear): shown to the inviter and logged.
-    current_app.logger.info("Invitation link: %s", link)
+    validity = current_app.config["INVITATION_VALIDITY"].days
+    queue_mail(
+        user.email,
+        "Votre compte sur la place de marché des jours de compétences",
+        f"Bonjour {user.name},\n\n{inviter.name} vous invite à rejoindre la place de marché "
+        "des jours de compétences. Pour choisir votre mot de passe, ouvrez ce lien (valable "
+        f"{validity} jours, une seule fois) :\n{SECRET_PLACEHOLDER}\n",
+        clock.now(),
+        user.id,
+        secret=link,
+    )
     return link
 
 
@@ -120,10 +133,9 @@ def invite_user():
                 db.session.rollback()
                 form.organisation_id.errors.append(error.message)
             else:
+                link = _send_invitation(user, token, current_user)
                 db.session.commit()
-                return render_template(
-                    "admin/invitation_sent.html", invited=user, link=_invitation_link(token)
-                )
+                return render_template("admin/invitation_sent.html", invited=user, link=link)
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form), status
 
@@ -140,5 +152,6 @@ def reinvite_user(user_id: int):
     token = accounts.create_invitation(
         user, current_user, clock.now(), current_app.config["INVITATION_VALIDITY"]
     )
+    link = _send_invitation(user, token, current_user)
     db.session.commit()
-    return render_template("admin/invitation_sent.html", invited=user, link=_invitation_link(token))
+    return render_template("admin/invitation_sent.html", invited=user, link=link)

@@ -13,13 +13,13 @@ from flask import current_app
 from marketplace.accounts.services import purge_login_attempts
 from marketplace.ledger.services import log_delivered_days
 from marketplace.listings.services import expire_listings
+from marketplace.mail.services import send_outbox
 from marketplace.matching.services import (
     expire_proposals,
     refresh_proposals,
     remind_waiting_proposals,
 )
 from marketplace.missions.reminders import remind_sessions
-from marketplace.notifications.mail import send_outbox
 from marketplace.notifications.services import digest_mails
 from marketplace.quota.services import send_quota_alerts
 

@@ -31,21 +31,6 @@ class Notification(db.Model):
     user: Mapped[User] = relationship()
 
 
-class OutboxMail(db.Model):
-    """Every mail the app sends is first written here (and viewable by admins)."""
-
-    __tablename__ = "outbox_mails"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    error: Mapped[str | None] = mapped_column(Text)
-
-
 class SentAlert(db.Model):
     """Alerts and reminders already sent, so that each goes out once (unique key)."""
 

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.notifications.models import Notification, OutboxMail, SentAlert
+from marketplace.mail.services import queue_mail
+from marketplace.notifications.models import Notification, SentAlert
 from marketplace.urls import absolute
 
 # Events for one person closer together than this become one mail.
@@ -100,15 +101,7 @@ def digest_mails(now: datetime, window: timedelta = DIGEST_WINDOW) -> int:
             if len(items) == 1
             else f"{len(items)} nouveautés sur la place de marché des jours de compétences"
         )
-        db.session.add(
-            OutboxMail(
-                user_id=user_id,
-                to_address=user.email,
-                subject=subject[:200],
-                body="Bonjour,\n\n" + "\n".join(lines) + "\n",
-                created_at=now,
-            )
-        )
+        queue_mail(user.email, subject, "Bonjour,\n\n" + "\n".join(lines) + "\n", now, user_id)
         for item in items:
             item.mailed_at = now
         written += 1

@@ -10,7 +10,7 @@ from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.extensions import db
-from marketplace.notifications.models import OutboxMail
+from marketplace.mail.models import OutboxMail
 from marketplace.notifications.services import mark_all_read, recent, unread_count
 
 bp = Blueprint("notifications", __name__)

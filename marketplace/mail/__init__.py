@@ -1,0 +1,1 @@
+"""Mail: the outbox, the secrets some mails carry, sending through SMTP."""
