@@ -1,12 +1,14 @@
-"""Cells for spreadsheet software that can never run as formulas (OWASP CSV injection).
+"""Cells for spreadsheet software that can never run as formulas (OWASP CSV injection,
+ASVS 5.0 V1.2.10).
 
-A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be read by
+A text cell that starts with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL would be read by
 Excel or LibreOffice as a formula. In CSV such a cell is written with a leading apostrophe,
 which spreadsheets show as text; the importer takes exactly one apostrophe off again, so an
 export imports back to the same values. A cell that already starts with apostrophes before
 such a character gets one more, so even it comes back unchanged. Plain numbers (`-1.5`)
 are numbers, not formulas, and are written as they are. In XLSX a text cell is always a
-string cell, never a formula.
+string cell, never a formula, and one that starts like a formula carries the format's own
+quote prefix.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections.abc import Iterable
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+_ESCAPED = re.compile(r"^'+[=+\-@\t\r\x00]")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 
@@ -49,3 +51,5 @@ def xlsx_append(sheet, values: Iterable) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+            if _needs_quote(cell.value):
+                cell.quotePrefix = True  # XLSX's own leading apostrophe: shown as text

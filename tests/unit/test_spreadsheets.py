@@ -35,5 +35,6 @@ def test_xlsx_text_is_a_string_cell_never_a_formula():
     xlsx_append(sheet, ['=HYPERLINK("http://x")', 2.5, "bad\x00char", None])
     title, days, bad, empty = sheet[1]
     assert title.data_type == "s" and title.value == '=HYPERLINK("http://x")'
+    assert title.quotePrefix and not days.quotePrefix
     assert days.data_type == "n" and days.value == 2.5
     assert bad.value == "badchar" and empty.value is None
