@@ -222,17 +222,22 @@ def find_invitation(token: str, now: datetime) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, password: str, now: datetime, hash_method: str) -> User:
-    """Set the password of the invited user, activate the account, burn the link."""
-    invitation = find_invitation(token, now)
-    # Conditional update: two submissions of the same link cannot both succeed.
+def _claim(link: Invitation, now: datetime, used_message) -> None:
+    """Burn a one-time link with a conditional UPDATE: two submissions of the same link
+    cannot both succeed."""
     claimed = db.session.execute(
         Invitation.__table__.update()
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .where(Invitation.id == link.id, Invitation.used_at.is_(None))
         .values(used_at=now)
     ).rowcount
     if claimed != 1:
-        raise InvitationInvalid(_l("This invitation link has already been used."))
+        raise InvitationInvalid(used_message)
+
+
+def accept_invitation(token: str, password: str, now: datetime, hash_method: str) -> User:
+    """Set the password of the invited user, activate the account, burn the link."""
+    invitation = find_invitation(token, now)
+    _claim(invitation, now, _l("This invitation link has already been used."))
     user = invitation.user
     user.password_hash = hash_password(password, hash_method)
     user.is_active_account = True
@@ -296,13 +301,7 @@ def reset_password(token: str, password: str, now: datetime, hash_method: str) -
     """Set a new password from a reset link: the link and every other open one are burnt,
     and every session of the account ends."""
     link = find_reset(token, now)
-    claimed = db.session.execute(
-        Invitation.__table__.update()
-        .where(Invitation.id == link.id, Invitation.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
-    if claimed != 1:
-        raise InvitationInvalid(_l("This password reset link is not valid, or was already used."))
+    _claim(link, now, _l("This password reset link is not valid, or was already used."))
     db.session.execute(
         Invitation.__table__.update()
         .where(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Organisation
@@ -96,59 +96,52 @@ def compute(
 
 def store_proposals(
     needs: list[Need], offers: list[Offer], results: dict[str, list[Match]], now: datetime
-) -> list[Proposal]:
-    """Replace the still-unanswered proposals of these needs by the new results.
+) -> int:
+    """Replace the still-unanswered proposals of these needs by the new results, in bulk
+    statements (one DELETE, one multi-row INSERT); returns how many were stored.
 
-    Proposals someone already acted on (accepted, declined, agreed) are kept
-    as they are; a pairing that is no longer proposed disappears.
+    Proposals someone already acted on (accepted, declined, agreed) are kept as they are;
+    a pairing that is no longer proposed disappears; a new one is notified.
     """
     need_by_ref = {n.ref: n for n in needs}
     offer_by_ref = {o.ref: o for o in offers}
     need_ids = [n.id for n in needs]
-    answered = {
-        (p.need_id, p.offer_id)
-        for p in db.session.scalars(
-            select(Proposal).where(
-                Proposal.need_id.in_(need_ids), Proposal.status != ProposalStatus.PROPOSED
-            )
-        )
-    }
-    before = {
-        (row[0], row[1])
-        for row in db.session.execute(
-            select(Proposal.need_id, Proposal.offer_id).where(
-                Proposal.need_id.in_(need_ids), Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
-    }
+    pairs = select(Proposal.need_id, Proposal.offer_id, Proposal.status).where(
+        Proposal.need_id.in_(need_ids)
+    )
+    answered, before = set(), set()
+    for need_id, offer_id, status in db.session.execute(pairs):
+        (before if status == ProposalStatus.PROPOSED else answered).add((need_id, offer_id))
     db.session.execute(
         delete(Proposal).where(
             Proposal.need_id.in_(need_ids), Proposal.status == ProposalStatus.PROPOSED
         )
     )
-    stored = []
+    rows = []
     for need_ref, matches in results.items():
         need = need_by_ref[need_ref]
         for match in matches:
             offer = offer_by_ref[match.offer_ref]
             if (need.id, offer.id) in answered:
                 continue
-            proposal = Proposal(
-                need_id=need.id,
-                offer_id=offer.id,
-                score=match.score,
-                rank=match.rank,
-                reasons=match.reasons,
-                status=ProposalStatus.PROPOSED,
-                created_at=now,
-                updated_at=now,
+            rows.append(
+                {
+                    "need_id": need.id,
+                    "offer_id": offer.id,
+                    "score": match.score,
+                    "rank": match.rank,
+                    "reasons": match.reasons,
+                    "status": ProposalStatus.PROPOSED,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            db.session.add(proposal)
-            stored.append(proposal)
             if (need.id, offer.id) not in before:
                 _tell_about(need, offer, now)
+    if rows:
+        db.session.execute(insert(Proposal), rows)
     db.session.flush()
-    return stored
+    return len(rows)
 
 
 def _tell_about(need: Need, offer: Offer, now: datetime) -> None:
