@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -241,6 +242,10 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
     assert submit(c["volunteer"], f"/missions/{mission_id}/deliver").status_code == 302
     assert status(app, mission_id) == "delivered"
     assert counters(app, world) == (1, 1, 1)  # the unused day went back
+    # The outcome form is not prefilled with 0: typing 1 there used to save 10.
+    form = c["sme_manager"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    jobs_inputs = re.findall(r'<input name="jobs_(?:created|preserved)"[^>]*>', form)
+    assert len(jobs_inputs) == 2 and all('value=""' in i for i in jobs_inputs), jobs_inputs
     response = submit(
         c["sme_manager"],
         f"/missions/{mission_id}/outcome",
@@ -418,3 +423,24 @@ def test_new_proposals_are_notified(app, factory, runner):
     with app.app_context():
         kinds = db.session.scalars(select(Notification.kind)).all()
     assert "new_proposal" in kinds
+
+
+def test_jobs_left_empty_on_the_outcome_form_count_as_none(app, factory, world):
+    from tests.ledger_world import mission_with_sessions
+    from tests.missions_world import as_client, submit
+
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=2), 1, "confirmed")])
+    with app.app_context():
+        mission = db.session.get(Mission, mission_id)
+        mission.status = "delivered"
+        db.session.commit()
+    manager = as_client(app, world.people["sme_manager"], factory.password)
+    response = submit(
+        manager,
+        f"/missions/{mission_id}/outcome",
+        {"rating": "4", "jobs_created": "", "jobs_preserved": "3", "outcome_on": TODAY.isoformat()},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        mission = db.session.get(Mission, mission_id)
+        assert (mission.jobs_created, mission.jobs_preserved) == (0, 3)

@@ -46,8 +46,10 @@ def _date(name: str) -> date:
         raise BadSession(_("Give a date (YYYY-MM-DD).")) from None
 
 
-def _number(name: str, kind=float, low=None, high=None):
+def _number(name: str, kind=float, low=None, high=None, empty=None):
     raw = (request.form.get(name) or "").strip().replace(",", ".")
+    if not raw and empty is not None:
+        return empty
     try:
         value = kind(raw)
     except ValueError:
@@ -131,8 +133,8 @@ ACTIONS = {
         m,
         _number("rating", int, 1, 5),
         _text("comment"),
-        _number("jobs_created", int, 0, 10000),
-        _number("jobs_preserved", int, 0, 10000),
+        _number("jobs_created", int, 0, 10000, empty=0),  # left empty: none
+        _number("jobs_preserved", int, 0, 10000, empty=0),
         _date("outcome_on"),
         clock.now(),
     ),
