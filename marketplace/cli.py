@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMAND_LINE, Role
 from marketplace.accounts.services import hash_password, normalise_email
+from marketplace.backup import BackupError, backup_database
 from marketplace.demo import ACCOUNTS, database_is_empty, load_demo
 from marketplace.extensions import db
 from marketplace.geo.services import DEMO_COMMUNES, CommuneFileError, import_communes
@@ -264,6 +265,17 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"Administrator {email} created.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the database to PATH while the app serves (SQLite backup API, or pg_dump)."""
+    try:
+        click.echo(backup_database(db.engine, path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
 def init_app(app: Flask) -> None:
     """Register every command group on the app."""
 
@@ -282,6 +294,7 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_command)
+    app.cli.add_command(backup_command)
 
 
 # ------------------------------------------------------------------ match evaluate

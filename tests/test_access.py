@@ -22,6 +22,7 @@ PUBLIC = {
     "accounts.reset_password",
     "accounts.set_language",
     "main.home",
+    "main.healthz",
 }
 PROTECTED = {
     "accounts.logout": ("POST", "/logout", ANY),

@@ -196,3 +196,26 @@ def test_every_response_with_personal_data_is_no_store(client, login_as, runner)
     static = client.get("/static/css/app.css")
     static.close()
     assert static.headers.get("Cache-Control") != "no-store"
+
+
+def test_healthz_answers_without_a_session_after_asking_the_database(client, app):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"
+    assert "Set-Cookie" not in response.headers  # no session is created for it
+    from sqlalchemy import event
+
+    from marketplace.extensions import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def _record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        assert client.get("/healthz").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+    assert "SELECT 1" in seen  # the database is really asked, every time

@@ -54,8 +54,35 @@ def approve_missions(url: str, coordinator_id: str, mission_ids: str) -> None:
     print(f"approved={approved} refused={refused}")
 
 
+def add_corrections(url: str, coordinator_id: str, mission_id: str, times: str) -> None:
+    """Half a day of correction on a mission's ledger, `times` times, one commit each: every
+    commit moves an entry and the counters together."""
+    from datetime import UTC, date, datetime
+
+    from marketplace import create_app
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+    from marketplace.ledger.services import add_correction
+    from marketplace.missions.models import Mission
+    from tests.conftest import make_config
+
+    app = create_app(make_config(url))
+    with app.app_context():
+        for n in range(int(times)):
+            coordinator = db.session.get(User, int(coordinator_id))
+            mission = db.session.get(Mission, int(mission_id))
+            add_correction(coordinator, mission, 0.5, f"correction {n}", date(2026, 12, 1),
+                           datetime.now(UTC))  # fmt: skip
+            db.session.commit()
+        db.engine.dispose()
+    print(f"committed={times}")
+
+
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
-    {"bump_session_version": bump_session_version, "approve_missions": approve_missions}[task](
-        *args
-    )
+    tasks = {
+        "bump_session_version": bump_session_version,
+        "approve_missions": approve_missions,
+        "add_corrections": add_corrections,
+    }
+    tasks[task](*args)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
@@ -14,6 +14,15 @@ from marketplace.extensions import db
 from marketplace.jobs.services import last_runs
 
 bp = Blueprint("main", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness for load balancers and benches: the database answers `SELECT 1`. No session."""
+    db.session.execute(text("SELECT 1"))
+    response = make_response("ok\n")
+    response.mimetype = "text/plain"
+    return response
 
 
 @bp.route("/")

@@ -97,7 +97,7 @@ def create_mission(
         .values(status=ProposalStatus.EXPIRED, updated_at=now)
     )
     db.session.refresh(need)
-    record(mission, actor, "agree", None, "agreed", now)
+    record(mission, actor, "agree", None, MissionStatus.AGREED, now)
     notify(
         parties(mission),
         "mission_agreed",

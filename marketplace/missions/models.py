@@ -88,7 +88,7 @@ class Mission(db.Model):
     days_logged: Mapped[float] = mapped_column(Float, default=0.0)  # moved to the ledger
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="agreed")
+    status: Mapped[str] = mapped_column(String(12), default=MissionStatus.AGREED)
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     jobs_created: Mapped[int | None] = mapped_column(Integer)
@@ -112,11 +112,15 @@ class Mission(db.Model):
 
     @property
     def planned_days(self) -> float:
-        return sum(s.days for s in self.sessions if s.status not in ("cancelled", "not_held"))
+        return sum(
+            s.days
+            for s in self.sessions
+            if s.status not in (SessionStatus.CANCELLED, SessionStatus.NOT_HELD)
+        )
 
     @property
     def confirmed_days(self) -> float:
-        return sum(s.days for s in self.sessions if s.status == "confirmed")
+        return sum(s.days for s in self.sessions if s.status == SessionStatus.CONFIRMED)
 
 
 class MissionSession(db.Model):
@@ -134,7 +138,7 @@ class MissionSession(db.Model):
     days: Mapped[float] = mapped_column(Float)
     is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
     place: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(10), default="planned")
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.PLANNED)
     dispute_reason: Mapped[str | None] = mapped_column(Text)
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set in the same transaction as the session's ledger entry, so later runs of
