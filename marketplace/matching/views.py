@@ -13,10 +13,19 @@ from marketplace.accounts.roles import Role
 from marketplace.conventions.models import ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
+from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import total_score
+from marketplace.matching.models import Proposal
 from marketplace.matching.scoring import explain
-from marketplace.matching.services import plan_assignment, proposals_for, refresh_proposals
+from marketplace.matching.services import (
+    LOAD,
+    plan_assignment,
+    refresh_proposals,
+    visible_proposals,
+)
 from marketplace.matching.vocabulary import default_vocabulary
+from marketplace.needs.models import Need
+from marketplace.paging import keyset_page
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -32,9 +41,17 @@ def explain_filter(reasons: dict) -> str:
 @role_required(*ANYONE)
 def list_proposals():
     """The pairings the matcher proposes, for what the user may see."""
+    page = keyset_page(
+        visible_proposals(
+            current_user, visible_needs(current_user), visible_offers(current_user)
+        ).options(*LOAD),
+        (Need.ref, Proposal.rank, Proposal.id),
+        (str, int, int),
+    )
     return render_template(
         "matching/list.html",
-        proposals=proposals_for(current_user),
+        proposals=page.rows,
+        page=page,
         can_refresh=current_user.role in (Role.COORDINATOR, Role.ADMIN),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from marketplace.missions.models import Mission
 from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
+from marketplace.paging import keyset_page
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -75,22 +76,15 @@ def _form_key():
 @role_required(*ANYONE)
 def list_missions():
     """The missions the user takes part in (all of their conventions for coordinators)."""
-    missions = (
-        db.session.scalars(
-            access.visible_missions(current_user)
-            .options(
-                joinedload(Mission.need).joinedload(Need.organisation),
-                joinedload(Mission.offer).joinedload(Offer.expert),
-            )
-            .order_by(Mission.created_at.desc())
-            .limit(500)
-        )
-        .unique()
-        .all()
+    query = access.visible_missions(current_user).options(
+        joinedload(Mission.need).joinedload(Need.organisation),
+        joinedload(Mission.offer).joinedload(Offer.expert),
     )
+    page = keyset_page(query, (Mission.created_at, Mission.id), (datetime, int), descending=True)
     return render_template(
         "missions/list.html",
-        missions=missions,
+        missions=page.rows,
+        page=page,
         can_pair=current_user.role in (Role.COORDINATOR, Role.ADMIN),
     )
 
