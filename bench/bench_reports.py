@@ -67,6 +67,22 @@ def main() -> None:
     )
     print(f"GET /conventions/<id>: {page:.0f} ms (target < 300 ms)")
     print(f"GET /reports one year: {report:.0f} ms (target < 300 ms)")
+    # The missions list in keyset pages: the 40th page costs what the first costs.
+    import re
+    from html import unescape
+
+    reference = timed(client, "/healthz")
+    first = timed(client, "/missions")
+    url = "/missions"
+    for _ in range(39):
+        found = re.search(r'href="([^"]*after=[^"]*)" rel="next"', client.get(url).get_data(True))
+        url = unescape(found.group(1))
+    deep = timed(client, url)
+    print(f"GET /healthz (reference): {reference:.1f} ms")
+    print(
+        f"GET /missions page 1: {first:.0f} ms ({first / reference:.1f}x healthz), "
+        f"page 40: {deep:.0f} ms ({deep / reference:.1f}x)"
+    )
     with app.app_context():
         db.engine.dispose()
 
