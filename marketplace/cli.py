@@ -366,6 +366,12 @@ def evaluate_command(directory: Path, top: int, min_score: float, fmt: str) -> N
         "no_match_proposed_share": "no-match needs that got a proposal",
         "needs": "needs",
         "proposals": "proposals",
+        "abstention_auc": "abstention AUC (best score)",
     }
     for key, label in labels.items():
         click.echo(f"{label:<38} {figures[key]}")
+    for pair, values in figures["by_language"].items():
+        click.echo(
+            f"{'need-offer languages ' + pair:<38} recall@5 {values['recall_at_5']}, "
+            f"MRR {values['mrr']} ({values['needs']} needs)"
+        )

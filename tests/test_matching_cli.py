@@ -65,6 +65,9 @@ def test_evaluate_on_the_dev_set_reaches_the_targets(runner, app):
     assert figures["relevant_share"] >= 0.60
     assert figures["violations"] == 0
     assert figures["no_match_proposed_share"] <= 0.10
+    assert figures["abstention_auc"] >= 0.9  # the best score tells fit from no fit
+    assert set(figures["by_language"]) == {"en-en", "en-fr", "fr-en", "fr-fr"}
+    assert sum(v["needs"] for v in figures["by_language"].values()) == 25
     text = runner.invoke(args=["match", "evaluate", str(DEV)]).output
     assert "recall@5" in text and "hard-constraint violations" in text
 

@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from marketplace.matching.scoring import Match, NeedData, OfferData, feasible
+from marketplace.textnorm import fold
+
+# Words that only one of the two languages writes often: enough to tell a need's language.
+_FRENCH = frozenset(
+    "le la les des du de et pour nous notre nos une un est sur avec dans au aux".split()
+)
+_ENGLISH = frozenset("the and for our we with to of is in on an are this that need help".split())
+
+
+def language(text: str) -> str:
+    """'fr' or 'en', from the function words the text uses (French when in doubt)."""
+    words = fold(text).split()
+    french = sum(w in _FRENCH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english > french else "fr"
+
+
+def abstention_auc(confidence: dict[str, float], has_fit: dict[str, bool]) -> float | None:
+    """How well a need's best score tells needs with an acceptable offer from those without:
+    the chance that a random need with one scores above a random need without (ties half).
+    None when the set has only one kind."""
+    positives = [confidence[r] for r, fit in has_fit.items() if fit]
+    negatives = [confidence[r] for r, fit in has_fit.items() if not fit]
+    if not positives or not negatives:
+        return None
+    wins = sum((p > q) + 0.5 * (p == q) for p in positives for q in negatives)
+    return wins / (len(positives) * len(negatives))
 
 
 @dataclass
@@ -19,6 +46,9 @@ class Figures:
     no_match_proposed_share: float
     needs: int
     proposals: int
+    abstention_auc: float | None = None
+    # "fr-en": need in French, its acceptable offers in English -> recall@5, MRR, needs.
+    by_language: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -49,13 +79,18 @@ def evaluate(
             relevant += match.offer_ref in gold.get(need.ref, {})
             if not feasible(need, by_ref[match.offer_ref])[0]:
                 violations += 1
+    pairs: dict[str, list[tuple[float, float]]] = {}
     for need in with_gold:
         ranked = [m.offer_ref for m in results.get(need.ref, [])]
         wanted = gold[need.ref]
-        recall += len(set(ranked[:5]) & set(wanted)) / len(wanted)
+        need_recall = len(set(ranked[:5]) & set(wanted)) / len(wanted)
         hit = next((i for i, ref in enumerate(ranked, start=1) if ref in wanted), None)
+        recall += need_recall
         reciprocal += 1 / hit if hit else 0
         first_ok += bool(ranked) and ranked[0] in wanted
+        best_gold = by_ref[max(wanted, key=wanted.get)]
+        pair = f"{_language_of(need)}-{_language_of(best_gold)}"
+        pairs.setdefault(pair, []).append((need_recall, 1 / hit if hit else 0.0))
     proposed_without = sum(1 for n in without if results.get(n.ref))
     count = max(1, len(with_gold))
     return Figures(
@@ -67,4 +102,20 @@ def evaluate(
         no_match_proposed_share=proposed_without / len(without) if without else 0.0,
         needs=len(needs),
         proposals=proposals,
+        abstention_auc=abstention_auc(
+            {n.ref: max((m.score for m in results.get(n.ref, [])), default=0.0) for n in needs},
+            {n.ref: bool(gold.get(n.ref)) for n in needs},
+        ),
+        by_language={
+            pair: {
+                "recall_at_5": round(sum(r for r, _ in rows) / len(rows), 3),
+                "mrr": round(sum(m for _, m in rows) / len(rows), 3),
+                "needs": len(rows),
+            }
+            for pair, rows in sorted(pairs.items())
+        },
     )
+
+
+def _language_of(listing) -> str:
+    return language(f"{listing.title} {listing.description}")

@@ -324,3 +324,16 @@ def test_the_scoring_code_imports_neither_flask_nor_sqlalchemy():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_language_of_a_text_and_the_abstention_auc():
+    from marketplace.matching.evaluation import abstention_auc, language
+
+    assert language("Nous cherchons de l'aide pour la mise en service") == "fr"
+    assert language("We need help with the start-up of our new line") == "en"
+    assert language("GMAO") == "fr"  # no function word: French, the interface's language
+    perfect = abstention_auc({"a": 90, "b": 80, "c": 0, "d": 10}, {"a": 1, "b": 1, "c": 0, "d": 0})
+    assert perfect == 1.0
+    assert abstention_auc({"a": 0, "b": 90}, {"a": True, "b": False}) == 0.0
+    assert abstention_auc({"a": 50, "b": 50}, {"a": True, "b": False}) == 0.5
+    assert abstention_auc({"a": 1}, {"a": True}) is None
