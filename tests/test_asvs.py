@@ -47,6 +47,20 @@ COVERED: dict[str, tuple[str, list[str]]] = {
             "test_mission_races::test_quota_race_never_over_allocates",
         ],
     ),
+    "V2.3.1": (
+        "Business flows only in their order: the mission, session and proposal state tables.",
+        [
+            "test_missions::test_transitions_from_agreed_per_role",
+            "test_missions::test_a_session_in_the_future_cannot_be_declared",
+        ],
+    ),
+    "V2.3.4": (
+        "Limited resources (quota, a group's commitment, an expert's days) cannot be double-booked.",
+        [
+            "test_mission_races::test_quota_race_never_over_allocates",
+            "test_mission_races::test_capacity_race_on_one_offer",
+        ],
+    ),
     "V3.3.1": (
         "Cookies are Secure in production.",
         ["test_security::test_production_sets_secure_cookie_on_login"],
