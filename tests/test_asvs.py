@@ -55,7 +55,7 @@ COVERED: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "V2.3.4": (
-        "Limited resources (quota, a group's commitment, an expert's days) cannot be double-booked.",
+        "Limited resources (quota, commitments, an expert's days) are never double-booked.",
         [
             "test_mission_races::test_quota_race_never_over_allocates",
             "test_mission_races::test_capacity_race_on_one_offer",
