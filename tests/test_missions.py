@@ -99,12 +99,22 @@ def test_approval_reserves_and_cancellation_releases_exactly(app, factory, world
     assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
     assert status(app, mission_id) == "approved"
     assert counters(app, world) == (2, 2, 2)
+    with app.app_context():
+        ref = db.session.get(Mission, mission_id).ref
+        quota = db.session.get(Convention, world.convention_id).skill_days_quota
+    page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    left = f"{quota - 2:g}".replace(".", ",")
+    assert (
+        f"Mission {ref} approuvée : 2 jours réservés, il reste {left} jours sur le quota" in page
+    )
     assert (
         submit(
             c["sme_manager"], f"/missions/{mission_id}/cancel", {"reason": "changement de plan"}
         ).status_code
         == 302
     )
+    page = c["sme_manager"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert f"Mission {ref} annulée : 2 jours rendus au quota" in page
     assert status(app, mission_id) == "cancelled"
     assert counters(app, world) == (0, 0, 0)
     with app.app_context():

@@ -16,6 +16,7 @@ from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.errors import NotFound
 from marketplace.extensions import db
+from marketplace.i18n import format_days
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
@@ -166,6 +167,65 @@ SESSION_ACTIONS = {
 }
 
 
+def _quota_left(mission: Mission) -> str:
+    convention = mission.convention
+    db.session.refresh(convention)
+    left = (
+        convention.skill_days_quota
+        + convention.days_overridden
+        - convention.days_reserved
+        - convention.days_delivered
+    )
+    return format_days(left)
+
+
+def _done_message(action: str, mission: Mission, approved_before: float) -> str:
+    """What an action did, with its figures (days in the page's language)."""
+    ref, given_back = mission.ref, approved_before - mission.approved_days
+    messages = {
+        "approve": lambda: _(
+            "Mission %(ref)s approved: %(days)s days reserved, %(left)s days left on the quota.",
+            ref=ref,
+            days=format_days(mission.approved_days),
+            left=_quota_left(mission),
+        ),
+        "refuse": lambda: _("Mission %(ref)s refused; the need is open again.", ref=ref),
+        "cancel": lambda: _(
+            "Mission %(ref)s cancelled: %(days)s days given back to the quota.",
+            ref=ref,
+            days=format_days(given_back),
+        ),
+        "deliver": lambda: _(
+            "Mission %(ref)s delivered: %(confirmed)s days confirmed, %(back)s days given back.",
+            ref=ref,
+            confirmed=format_days(mission.confirmed_days),
+            back=format_days(given_back),
+        ),
+        "close": lambda: _("Mission %(ref)s closed.", ref=ref),
+        "extend": lambda: _(
+            "Approval of %(ref)s extended by %(days)s days.",
+            ref=ref,
+            days=format_days(mission.approved_days - approved_before),
+        ),
+        "plan": lambda: _("Session planned for mission %(ref)s.", ref=ref),
+        "outcome": lambda: _("The outcome of mission %(ref)s is recorded.", ref=ref),
+        "note": lambda: _("Your note is recorded."),
+    }
+    return messages[action]()
+
+
+SESSION_MESSAGES = {
+    "move": lambda: _("Session moved."),
+    "cancel": lambda: _("Session cancelled."),
+    "held": lambda: _("Session declared held: the SME manager is asked to confirm it."),
+    "not_held": lambda: _("Session declared not held."),
+    "confirm": lambda: _("Session confirmed: its days will be logged in the ledger."),
+    "dispute": lambda: _("Session disputed: the coordinator will settle it."),
+    "settle_held": lambda: _("Dispute settled: the session counts as held."),
+    "settle_not_held": lambda: _("Dispute settled: the session does not count."),
+}
+
+
 @bp.route("/<int:mission_id>/<action>", methods=["POST"])
 @role_required(*ANYONE)
 def act(mission_id: int, action: str):
@@ -175,9 +235,10 @@ def act(mission_id: int, action: str):
         abort(404)
     mission = access.get_visible_mission(current_user, mission_id)
     _claim()
+    approved_before = mission.approved_days
     handler(mission)
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(_done_message(action, mission, approved_before), "success")
     return redirect(url_for("missions.show_mission", mission_id=mission.id))
 
 
@@ -192,7 +253,7 @@ def act_session(mission_id: int, session_id: int, action: str):
     _claim()
     handler(mission, session_id)
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(SESSION_MESSAGES[action](), "success")
     return redirect(url_for("missions.show_mission", mission_id=mission.id))
 
 
