@@ -439,3 +439,29 @@ def test_search_as_a_coordinator_of_some_territories(client, runner, app):
     assert response.status_code == 200
     response = client.get("/offers", query_string={"q": "maintenance"})
     assert response.status_code == 200
+
+
+def test_a_need_is_published_in_one_step_from_a_form_prefilled_with_the_smes_place(
+    client, runner, login_as, app
+):
+    load_communes(runner)
+    manager = login_as("sme_manager")
+    with app.app_context():
+        from marketplace.accounts.models import Organisation
+
+        sme = db.session.get(Organisation, manager.organisation_id)
+        sme.postcode, sme.commune = "54200", "Toul"
+        db.session.commit()
+    form = client.get("/needs/new").get_data(as_text=True)
+    assert 'value="54200"' in form and 'value="Toul"' in form
+    assert 'name="publish" value="1"' in form
+    response = post_form(client, "/needs/new", need_form(publish="1"))
+    assert response.status_code == 302
+    need_id = int(re.search(r"/needs/(\d+)", response.headers["Location"]).group(1))
+    assert get(app, Need, need_id).status == "open"  # published, not left as a draft
+    page = client.get(f"/needs/{need_id}").get_data(as_text=True)
+    assert "publié" in page and "proposition" in page
+    draft_id = create_need(client)  # the other button keeps a draft
+    assert get(app, Need, draft_id).status == "draft"
+    draft = client.get(f"/needs/{draft_id}").get_data(as_text=True)
+    assert "une fois le besoin publié" in draft  # not "nothing was found" before it ran

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import clock
@@ -13,6 +14,7 @@ from marketplace.accounts.roles import Role
 from marketplace.extensions import db
 from marketplace.imports.export import needs_csv
 from marketplace.listings.forms import ListingForm
+from marketplace.listings.models import ListingStatus
 from marketplace.listings.pages import export_response, list_page, place_fields
 from marketplace.listings.services import (
     ACTION_LABELS,
@@ -81,12 +83,33 @@ def _form_page(need: Need | None):
     form = ListingForm(obj=need, today=clock.today())
     if request.method == "GET" and need is not None:
         form.days.data = f"{need.days:g}"
+    if request.method == "GET" and need is None and current_user.organisation is not None:
+        # Most needs are at the SME's own address: start from it.
+        form.postcode.data = current_user.organisation.postcode
+        form.commune.data = current_user.organisation.commune
     if form.validate_on_submit():
         fields = place_fields(form)
         if fields is not None:
-            need = save_need(current_user, need, fields, clock.now())
+            now = clock.now()
+            need = save_need(current_user, need, fields, now)
+            publish = request.form.get("publish") == "1" and need.status == ListingStatus.DRAFT
+            if publish:
+                act_on_need(current_user, need, "publish", now)  # the matcher runs here
             db.session.commit()
-            flash(_("Need %(ref)s saved.", ref=need.ref), "success")
+            if publish:
+                found = db.session.scalar(
+                    select(func.count(Proposal.id)).where(Proposal.need_id == need.id)
+                )
+                flash(
+                    _(
+                        "Need %(ref)s published: %(count)s proposal(s) found.",
+                        ref=need.ref,
+                        count=found,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Need %(ref)s saved.", ref=need.ref), "success")
             return redirect(url_for("needs.show_need", need_id=need.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
