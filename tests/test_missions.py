@@ -104,9 +104,7 @@ def test_approval_reserves_and_cancellation_releases_exactly(app, factory, world
         quota = db.session.get(Convention, world.convention_id).skill_days_quota
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     left = f"{quota - 2:g}".replace(".", ",")
-    assert (
-        f"Mission {ref} approuvée : 2 jours réservés, il reste {left} jours sur le quota" in page
-    )
+    assert f"Mission {ref} approuvée : 2 jours réservés, il reste {left} jours sur le quota" in page
     assert (
         submit(
             c["sme_manager"], f"/missions/{mission_id}/cancel", {"reason": "changement de plan"}
@@ -454,3 +452,26 @@ def test_jobs_left_empty_on_the_outcome_form_count_as_none(app, factory, world):
     with app.app_context():
         mission = db.session.get(Mission, mission_id)
         assert (mission.jobs_created, mission.jobs_preserved) == (0, 3)
+
+
+def test_the_coordinator_sees_what_is_left_before_approving_and_confirms_irreversible_steps(
+    app, factory, world
+):
+    mission_id, c = agree(app, factory, world)
+    page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    with app.app_context():
+        convention = db.session.get(Convention, world.convention_id)
+        quota = f"{convention.skill_days_quota:g}".replace(".", ",")
+    assert "Avant de décider : 2 jours demandés" in page
+    assert f"il reste {quota} jours sur le quota de la convention" in page
+    # Refusing and cancelling are two steps: a question, then the confirming form.
+    for action in ("refuse", "cancel"):
+        form = re.search(
+            rf'<details class="confirm inline">\s*<summary[^>]*>[^<]*</summary>\s*'
+            rf'<form method="post" action="[^"]*/{action}"',
+            page,
+        )
+        assert form, action
+    assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
+    page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert "Avant de décider" not in page  # nothing left to decide

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
+from marketplace.conventions.models import ConventionGroup
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_days
@@ -98,8 +99,44 @@ def show_mission(mission_id: int):
     caps = access.capacities(current_user, mission)
     actions = [a for a in TRANSITIONS if a != "start" and allowed(a, mission.status, caps)]
     return render_template(
-        "missions/detail.html", mission=mission, caps=caps, actions=actions, today=clock.today()
+        "missions/detail.html",
+        mission=mission,
+        caps=caps,
+        actions=actions,
+        today=clock.today(),
+        room=_room(mission) if "approve" in actions else None,
     )
+
+
+def _room(mission: Mission) -> dict | None:
+    """What is left to approve against, shown before the coordinator decides."""
+    convention = mission.convention
+    if convention is None:
+        return None
+    partner = db.session.scalar(
+        select(ConventionGroup).where(
+            ConventionGroup.convention_id == convention.id,
+            ConventionGroup.organisation_id == mission.group_id,
+        )
+    )
+    offer = mission.offer
+    return {
+        "quota": convention.skill_days_quota,
+        "quota_left": convention.skill_days_quota
+        + convention.days_overridden
+        - convention.days_reserved
+        - convention.days_delivered,
+        "group": partner.organisation.name if partner else None,
+        "group_left": (
+            partner.committed_days
+            + partner.days_overridden
+            - partner.days_reserved
+            - partner.days_delivered
+        )
+        if partner
+        else None,
+        "expert_left": offer.days - offer.days_reserved - offer.days_delivered,
+    }
 
 
 ACTIONS = {

@@ -144,5 +144,11 @@ def act_need(need_id: int, action: str):
     need = get_visible_need(current_user, need_id)
     act_on_need(current_user, need, action, clock.now())
     db.session.commit()
-    flash(_("Need %(ref)s: %(status)s.", ref=need.ref, status=need.status_label), "success")
+    messages = {
+        "publish": _("Need %(ref)s published: the matcher looks for experts.", ref=need.ref),
+        "close": _("Need %(ref)s closed.", ref=need.ref),
+        "cancel": _("Need %(ref)s cancelled.", ref=need.ref),
+        "reopen": _("Need %(ref)s open again.", ref=need.ref),
+    }
+    flash(messages[action], "success")
     return redirect(url_for("needs.show_need", need_id=need.id))

@@ -135,5 +135,11 @@ def act_offer(offer_id: int, action: str):
     offer = get_visible_offer(current_user, offer_id)
     act_on_offer(current_user, offer, action, clock.now())
     db.session.commit()
-    flash(_("Offer %(ref)s: %(status)s.", ref=offer.ref, status=offer.status_label), "success")
+    messages = {
+        "publish": _("Offer %(ref)s published: the matcher looks for needs.", ref=offer.ref),
+        "close": _("Offer %(ref)s closed.", ref=offer.ref),
+        "cancel": _("Offer %(ref)s cancelled.", ref=offer.ref),
+        "reopen": _("Offer %(ref)s open again.", ref=offer.ref),
+    }
+    flash(messages[action], "success")
     return redirect(url_for("offers.show_offer", offer_id=offer.id))
