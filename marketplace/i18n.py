@@ -13,6 +13,11 @@ def format_days(value: float | None) -> str:
     return format_decimal(value, format="#,##0.#")
 
 
+def format_day(value) -> str:
+    """A date as people read it in the page's language: « 8 déc. 2026 »."""
+    return format_date(value, "medium") if value else "—"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else "—"
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else "—"

@@ -85,7 +85,7 @@ def test_sme_manager_posts_a_draft_need_geocoded_from_the_commune_table(
     ("field", "value", "message"),
     [
         ("days", "1,3", "demi-journées"),
-        ("days", "61", "Entre 0.5 et 60 jours"),
+        ("days", "61", "Entre 0,5 et 60 jours"),
         ("days", "abc", "Indiquez un nombre de jours"),
         ("ends_on", (TODAY - timedelta(days=1)).isoformat(), "entièrement passée"),
         ("starts_on", (TODAY + timedelta(days=200)).isoformat(), "La fin est avant le début"),

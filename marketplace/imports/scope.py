@@ -15,6 +15,7 @@ from sqlalchemy import select
 from marketplace.accounts.roles import STAFF_ROLES, Role
 from marketplace.conventions.services import coordinator_territory_ids, partner_group_ids
 from marketplace.extensions import db
+from marketplace.i18n import format_days
 from marketplace.imports.rows import CellError
 from marketplace.listings.models import LIVE_STATUSES
 from marketplace.listings.services import nearest_territory_id
@@ -103,7 +104,7 @@ def check_scope(plan, actor) -> None:
                             "%(ref)s already has %(taken)s days reserved or delivered: "
                             "its days cannot go below that",
                             ref=ref,
-                            taken=f"{record.days_reserved + record.days_delivered:g}",
+                            taken=format_days(record.days_reserved + record.days_delivered),
                         )
                     ),
                 )

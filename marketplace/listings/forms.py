@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from marketplace.accounts.siren import postcode_ok
 from marketplace.catalog import CATEGORIES
 from marketplace.forms import select_choices
+from marketplace.i18n import format_days
 from marketplace.listings.models import half_day_ok
 from marketplace.textnorm import split_list
 
@@ -40,8 +41,8 @@ class DaysField(StringField):
             raise ValidationError(
                 _l(
                     "Between %(min)s and %(max)s days.",
-                    min=f"{self.minimum:g}",
-                    max=f"{self.maximum:g}",
+                    min=format_days(self.minimum),
+                    max=format_days(self.maximum),
                 )
             )
         if not half_day_ok(value):

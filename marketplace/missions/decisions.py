@@ -11,6 +11,7 @@ from sqlalchemy import update
 from marketplace.accounts.models import User
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import format_days
 from marketplace.listings.models import ListingStatus
 from marketplace.missions.access import capacities, check, link, parties
 from marketplace.missions.audit import move, record
@@ -38,7 +39,7 @@ def approve(
         reason = str(
             _l(
                 "Override of %(days)s days beyond the quota: %(why)s",
-                days=f"{overridden:g}",
+                days=format_days(overridden),
                 why=override_reason.strip(),
             )
         )
@@ -50,7 +51,7 @@ def approve(
             _l(
                 "Mission %(ref)s approved (%(days)s days)",
                 ref=mission.ref,
-                days=f"{mission.days:g}",
+                days=format_days(mission.days),
             )
         ),
         link(mission),
@@ -126,7 +127,7 @@ def extend(actor: User, mission: Mission, days: float, reason: str | None, now: 
         mission.status,
         mission.status,
         now,
-        (reason or "").strip() or str(_l("%(days)s more days", days=f"{days:g}")),
+        (reason or "").strip() or str(_l("%(days)s more days", days=format_days(days))),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.services import sme_managers
 from marketplace.extensions import db
+from marketplace.i18n import format_day
 from marketplace.missions.access import link, parties
 from marketplace.missions.models import Mission, MissionSession, SessionStatus
 from marketplace.notifications.services import notify, once
@@ -38,7 +39,7 @@ def remind_sessions(today: date, now: datetime) -> dict:
                 mission = db.session.get(Mission, session.mission_id)
                 message = _l(
                     "Reminder: please confirm the session of %(date)s (mission %(ref)s)",
-                    date=session.held_on.isoformat(),
+                    date=format_day(session.held_on),
                     ref=mission.ref,
                 )
                 notify(

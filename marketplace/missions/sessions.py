@@ -11,6 +11,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import sme_managers
 from marketplace.errors import InvalidTransition, NotAllowed, NotFound
 from marketplace.extensions import db
+from marketplace.i18n import format_day, format_days
 from marketplace.missions.access import capacities, link, parties
 from marketplace.missions.audit import move, record
 from marketplace.missions.errors import BadSession
@@ -24,6 +25,9 @@ from marketplace.missions.models import (
 from marketplace.missions.states import SESSION_DROPPED, SESSION_TRANSITIONS
 from marketplace.notifications.services import notify
 
+# How a declared session reads in the timeline.
+SESSION_WORDS = {SessionStatus.DELIVERED: _l("held"), SessionStatus.NOT_HELD: _l("not held")}
+
 
 def _session_rules(
     mission: Mission, held_on: date, days: float, today: date, ignore: MissionSession | None = None
@@ -34,8 +38,8 @@ def _session_rules(
         raise BadSession(
             _l(
                 "The date must be between %(start)s and %(end)s.",
-                start=mission.starts_on.isoformat(),
-                end=mission.ends_on.isoformat(),
+                start=format_day(mission.starts_on),
+                end=format_day(mission.ends_on),
             )
         )
     if held_on < today:
@@ -48,8 +52,8 @@ def _session_rules(
             _l(
                 "Planning %(days)s more days would pass the %(approved)s days approved; ask the "
                 "coordinator to extend the approval.",
-                days=f"{days:g}",
-                approved=f"{mission.approved_days:g}",
+                days=format_days(days),
+                approved=format_days(mission.approved_days),
             )
         )
 
@@ -89,7 +93,7 @@ def plan_session(
         mission.status,
         mission.status,
         now,
-        f"{held_on.isoformat()} ({days:g} j)",
+        f"{format_day(held_on)} ({format_days(days)} j)",
     )
     if mission.status == MissionStatus.APPROVED:
         move(mission, "start", actor, now)
@@ -99,7 +103,7 @@ def plan_session(
         str(
             _l(
                 "Session of %(date)s planned for mission %(ref)s",
-                date=held_on.isoformat(),
+                date=format_day(held_on),
                 ref=mission.ref,
             )
         ),
@@ -154,7 +158,7 @@ def move_session(
         mission.status,
         mission.status,
         now,
-        f"{old.isoformat()} → {held_on.isoformat()}",
+        f"{format_day(old)} → {format_day(held_on)}",
     )
     notify(
         parties(mission),
@@ -162,8 +166,8 @@ def move_session(
         str(
             _l(
                 "Session of %(old)s moved to %(new)s (mission %(ref)s)",
-                old=old.isoformat(),
-                new=held_on.isoformat(),
+                old=format_day(old),
+                new=format_day(held_on),
                 ref=mission.ref,
             )
         ),
@@ -188,7 +192,7 @@ def cancel_session(
         mission.status,
         mission.status,
         now,
-        session.held_on.isoformat(),
+        format_day(session.held_on),
     )
 
 
@@ -210,7 +214,7 @@ def declare_session(
         mission.status,
         mission.status,
         now,
-        f"{session.held_on.isoformat()}: {status}",
+        f"{format_day(session.held_on)} : {SESSION_WORDS[status]}",
     )
     if held:
         managers = sme_managers(mission.need.organisation_id)
@@ -220,7 +224,7 @@ def declare_session(
             str(
                 _l(
                     "Please confirm the session of %(date)s (mission %(ref)s)",
-                    date=session.held_on.isoformat(),
+                    date=format_day(session.held_on),
                     ref=mission.ref,
                 )
             ),
@@ -248,7 +252,7 @@ def confirm_session(
             str(
                 _l(
                     "Session of %(date)s disputed on mission %(ref)s",
-                    date=session.held_on.isoformat(),
+                    date=format_day(session.held_on),
                     ref=mission.ref,
                 )
             ),

@@ -11,6 +11,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
+from marketplace.i18n import format_days
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.services import (
     ensure_editable,
@@ -90,7 +91,7 @@ def save_offer(
                 _l(
                     "%(days)s days are already reserved or delivered: the capacity "
                     "cannot go below that.",
-                    days=f"{committed:g}",
+                    days=format_days(committed),
                 )
             )
     offer.expert_id = expert_id

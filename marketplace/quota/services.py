@@ -24,6 +24,7 @@ from marketplace.accounts.roles import Role
 from marketplace.conventions.models import Convention, ConventionGroup, ConventionStatus
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import format_days
 from marketplace.ledger.models import LedgerEntry
 from marketplace.missions.models import Mission
 from marketplace.notifications.services import notify, once
@@ -57,7 +58,7 @@ def _reserve_offer(offer_id: int, days: float) -> None:
     ).rowcount
     if done != 1:
         raise CapacityExceeded(
-            _l("The expert does not have %(days)s days left on this offer.", days=f"{days:g}")
+            _l("The expert does not have %(days)s days left on this offer.", days=format_days(days))
         )
 
 
@@ -131,7 +132,7 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
             _l(
                 "Approving %(days)s days would pass the convention's quota. Record an override "
                 "with a reason if the committee decided so.",
-                days=f"{days:g}",
+                days=format_days(days),
             )
         ) from None
     try:
@@ -143,7 +144,7 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
             _l(
                 "Approving %(days)s days would pass the days the group committed. Record an "
                 "override with a reason if the committee decided so.",
-                days=f"{days:g}",
+                days=format_days(days),
             )
         ) from None
     mission.approved_days += days
@@ -310,8 +311,8 @@ def send_quota_alerts(today: date, now: datetime) -> dict:
                         "(%(used)s of %(quota)s days)",
                         name=convention.name,
                         pct=threshold,
-                        used=f"{used:g}",
-                        quota=f"{convention.skill_days_quota:g}",
+                        used=format_days(used),
+                        quota=format_days(convention.skill_days_quota),
                     )
                     notify(convention.coordinators, "quota_alert", str(message), link, now)
                     sent += 1
