@@ -390,3 +390,12 @@ def test_a_running_job_beats_while_it_works(app, db, monkeypatch):
             assert run.status == "succeeded" and release.is_set(), run.error
     finally:
         app.config["JOB_HEARTBEAT_SECONDS"] = 30
+
+
+def test_the_jobs_table_speaks_french(app, db, runner, login_as, client):
+    assert runner.invoke(args=["jobs", "run", "remind"]).exit_code == 0
+    assert runner.invoke(args=["jobs", "run", "log-delivered-days"]).exit_code == 0
+    login_as("coordinator")
+    page = client.get("/").get_data(as_text=True)
+    assert "Inscrire les jours réalisés" in page and "0 séance, 0 jours" in page
+    assert "séances demain" in page and "sessions_tomorrow" not in page
