@@ -90,6 +90,7 @@ def test_sme_manager_posts_a_draft_need_geocoded_from_the_commune_table(
         ("ends_on", (TODAY - timedelta(days=1)).isoformat(), "entièrement passée"),
         ("starts_on", (TODAY + timedelta(days=200)).isoformat(), "La fin est avant le début"),
         ("postcode", "5420", "5 chiffres"),
+        ("postcode", "99999", "99999 n'est pas un code postal français"),
         ("title", "x" * 201, "200"),
         ("title", "", "requis"),
         ("category", "cooking", "pas un choix valide"),

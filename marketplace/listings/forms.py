@@ -61,8 +61,13 @@ def _skills(form, field):
 
 def _postcode(form, field):
     field.data = (field.data or "").strip()
-    if not postcode_ok(field.data):
-        raise ValidationError(_l("A postcode has 5 digits, e.g. 54200."))
+    if postcode_ok(field.data):
+        return
+    if field.data.isdigit() and len(field.data) == 5:
+        raise ValidationError(
+            _l("%(code)s is not a French postcode: no département starts so.", code=field.data)
+        )
+    raise ValidationError(_l("A postcode has 5 digits, e.g. 54200."))
 
 
 class ListingForm(FlaskForm):
