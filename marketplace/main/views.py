@@ -6,12 +6,14 @@ from flask import Blueprint, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from marketplace import clock
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
 from marketplace.conventions.models import Convention, ConventionGroup, ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
 from marketplace.jobs.services import last_runs
+from marketplace.main.queues import work_queue
 
 bp = Blueprint("main", __name__)
 
@@ -31,7 +33,11 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     user = current_user
-    context: dict = {"user": user, "organisation": user.organisation}
+    context: dict = {
+        "user": user,
+        "organisation": user.organisation,
+        "queue": work_queue(user, clock.today()),
+    }
     if user.role in (Role.ADMIN, Role.COORDINATOR):
         context["conventions"] = conventions_for(user)
         context["job_runs"] = last_runs()
