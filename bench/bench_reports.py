@@ -78,7 +78,9 @@ def main() -> None:
         found = re.search(r'href="([^"]*after=[^"]*)" rel="next"', client.get(url).get_data(True))
         url = unescape(found.group(1))
     deep = timed(client, url)
+    home = timed(client, "/")
     print(f"GET /healthz (reference): {reference:.1f} ms")
+    print(f"GET / (the coordinator's work queue): {home:.0f} ms ({home / reference:.1f}x)")
     print(
         f"GET /missions page 1: {first:.0f} ms ({first / reference:.1f}x healthz), "
         f"page 40: {deep:.0f} ms ({deep / reference:.1f}x)"
