@@ -55,3 +55,11 @@ def test_an_empty_queue_says_what_to_do_next(client, login_as):
     login_as("sme_manager")
     page = client.get("/").get_data(as_text=True)
     assert "Rien ne vous attend" in page and 'href="/needs/new"' in page
+
+
+def test_the_navigation_folds_on_small_screens_without_script(client, login_as):
+    login_as("coordinator")
+    page = client.get("/").get_data(as_text=True)
+    assert 'type="checkbox" id="menu-toggle"' in page and 'for="menu-toggle"' in page
+    assert '<details class="submenu">' in page  # the administration links in one entry
+    assert "<script" not in page
