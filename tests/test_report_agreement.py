@@ -135,7 +135,9 @@ def check_agreement(app, runner, client, filters: dict) -> dict:
     assert expected["totals"]["days"] == expected["ledger_sum"]
     query = _query(filters)
     web_rows = list(
-        csv.reader(io.StringIO(client.get(f"/reports.csv?{query}").get_data(as_text=True)))
+        csv.reader(
+            io.StringIO(client.get(f"/reports.csv?{query}&format=data").get_data(as_text=True))
+        )
     )
     web = {(section, key): row for section, key, *row in web_rows[1:]}
 
@@ -179,9 +181,12 @@ def check_agreement(app, runner, client, filters: dict) -> dict:
         except (TypeError, ValueError):
             return "" if value is None else value
 
-    sheet = [[cell(c) for c in row] for row in book["Figures"].iter_rows(values_only=True)]
-    assert sheet[1:] == [[cell(c) for c in row] for row in web_rows[1:]]
-    assert book["Missions"].max_row - 1 == expected["totals"]["missions"]
+    figures, missions = book.worksheets  # a heading, the labelled table, then the missions
+    rows = list(figures.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row and row[2] == "Jours réalisés") + 1
+    sheet = [[cell(c) for c in row[2:]] for row in rows[start:]]
+    assert sheet == [[cell(c) for c in row[2:]] for row in web_rows[1:]]
+    assert missions.max_row - 1 == expected["totals"]["missions"]
 
     page = client.get(f"/reports?{query}").get_data(as_text=True)
     strong = re.findall(r"<strong>([^<]*)</strong>", page)

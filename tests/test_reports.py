@@ -121,6 +121,10 @@ EXPECTED = {
 }
 
 
+def world_name_in(response) -> bool:
+    return "Convention;" in response.data.decode("utf-8-sig")
+
+
 def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme):
     world, _ids = programme
     cli = json.loads(
@@ -144,9 +148,9 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
     rows = list(
         csv.reader(
             io.StringIO(
-                coordinator.get(f"/reports.csv?convention={world.convention_id}").get_data(
-                    as_text=True
-                )
+                coordinator.get(
+                    f"/reports.csv?convention={world.convention_id}&format=data"
+                ).get_data(as_text=True)
             )
         )
     )
@@ -158,8 +162,20 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
     book = load_workbook(
         io.BytesIO(coordinator.get(f"/reports.xlsx?convention={world.convention_id}").data)
     )
-    assert [c.value for c in book["Figures"][2]][2:5] == [6.5, 3, 2]
-    assert book["Missions"].max_row == 4
+    figures, missions = book.worksheets
+    assert figures["A1"].value == "Jours de compétences réalisés" and figures["A1"].font.bold
+    total = next(row for row in figures.iter_rows(values_only=True) if row[0] == "Total")
+    assert list(total[2:5]) == [6.5, 3, 2]  # typed numbers, not text
+    assert missions.max_row == 4
+    # The CSV for people: French Excel's separator and BOM, labels, decimal commas, a heading.
+    people = coordinator.get(f"/reports.csv?convention={world.convention_id}")
+    assert people.data.startswith(b"\xef\xbb\xbf")
+    assert world_name_in(people) and 'filename="report-' in people.headers["Content-Disposition"]
+    lines = people.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Jours de compétences réalisés"
+    assert any(line.startswith("Période;du ") for line in lines)
+    assert "Rubrique;Élément;Jours réalisés" in people.data.decode("utf-8-sig")
+    assert "Total;;6,5;3;2;3;4;4,5" in lines
 
     dashboard = coordinator.get(f"/conventions/{world.convention_id}").get_data(as_text=True)
     # Quota 20: 6.5 delivered (ledger), reserved = approved - logged = 0 for everyone here.

@@ -8,10 +8,12 @@ import io
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import select
 
 from marketplace import clock
@@ -27,7 +29,7 @@ from marketplace.params import choice_arg, int_arg, period_args
 from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
 from marketplace.reports.programme import ReportFilters, build_report
-from marketplace.reports.tables import report_table
+from marketplace.reports.tables import heading, people_table, report_table, spreadsheet_number
 from marketplace.spreadsheets import csv_row, xlsx_append
 
 bp = Blueprint("reports", __name__)
@@ -151,48 +153,91 @@ def reports():
     )
 
 
+def _export_context():
+    """The report, its heading (programme, convention, period, issue date) for a download."""
+    filters = _filters()
+    convention = (
+        db.session.get(Convention, filters.convention_id) if filters.convention_id else None
+    )
+    if convention is not None and convention not in visible_conventions(current_user):
+        convention = None  # the figures are filtered by the report itself; only the name is shown
+    return filters, heading(filters, convention.name if convention else None, clock.today())
+
+
 @bp.route("/reports.csv")
 @role_required(*ANYONE)
 def reports_csv():
-    """The report as CSV."""
+    """The report as CSV for spreadsheet software: in French, `;`-separated with a BOM and
+    decimal commas (what French Excel opens as columns), a heading block, labels not keys.
+    `?format=data` gives the keyed table of `flask report --format csv` instead (for tools)."""
+    data = choice_arg("format", ("people", "data")) == "data"
+    filters, head = _export_context()
+    report = build_report(current_user, filters, with_missions=False)
+    if data:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(csv_row(r) for r in report_table(report))
+        return Response(
+            out.getvalue().encode("utf-8"),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.csv"'},
+        )
+    french = str(get_locale()) == "fr"
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(
-        csv_row(row)
-        for row in report_table(build_report(current_user, _filters(), with_missions=False))
-    )
+    writer = csv.writer(out, delimiter=";" if french else ",", lineterminator="\r\n")
+    writer.writerow(csv_row([head.title]))
+    for label, value in head.lines:
+        writer.writerow(csv_row([label, value]))
+    writer.writerow([])
+    for number, row in enumerate(people_table(report)):
+        cells = row if number == 0 else [*row[:2], *(spreadsheet_number(v) for v in row[2:])]
+        writer.writerow(csv_row(cells))
+    body = out.getvalue().encode("utf-8")
     return Response(
-        out.getvalue().encode("utf-8"),
+        (b"\xef\xbb\xbf" + body) if french else body,
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.csv"'},
     )
 
 
 @bp.route("/reports.xlsx")
 @role_required(*ANYONE)
 def reports_xlsx():
-    """The report as an Excel workbook (figures, then the missions)."""
-
-    report = build_report(current_user, _filters())
+    """The report as an Excel workbook: a title and heading, typed figures, then the missions."""
+    filters, head = _export_context()
+    report = build_report(current_user, filters)
     book = Workbook()
     sheet = book.active
-    sheet.title = "Figures"
-    for row in report_table(report):
+    sheet.title = _("Figures")[:31]
+    xlsx_append(sheet, [head.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for label, value in head.lines:
+        xlsx_append(sheet, [label, value])
+    xlsx_append(sheet, [])
+    table = people_table(report)
+    xlsx_append(sheet, table[0])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in table[1:]:
         xlsx_append(sheet, row)
-    missions = book.create_sheet("Missions")
+    for column, width in zip("ABCDEFGH", (16, 34, 14, 10, 14, 13, 14, 13), strict=True):
+        sheet.column_dimensions[column].width = width
+    missions = book.create_sheet(_("Missions")[:31])
     xlsx_append(
         missions,
         [
-            "ref",
-            "title",
-            "sme",
-            "group",
-            "category",
-            "days",
-            "rating",
-            "jobs_created",
-            "jobs_preserved",
+            _("Mission"),
+            _("Title"),
+            _("SME"),
+            _("Group"),
+            _("Category"),
+            _("Days delivered"),
+            _("Rating"),
+            _("Jobs created"),
+            _("Jobs preserved"),
         ],
     )
+    for cell in missions[1]:
+        cell.font = Font(bold=True)
     for m in report.missions:
         xlsx_append(
             missions,
@@ -201,17 +246,19 @@ def reports_xlsx():
                 m["title"],
                 m["sme"],
                 m["group"],
-                m["category"],
+                category_label(m["category"]),
                 m["days"],
                 m["rating"],
                 m["jobs_created"],
                 m["jobs_preserved"],
             ],
         )
+    for column, width in zip("ABCDEFGHI", (12, 44, 28, 22, 24, 14, 8, 13, 14), strict=True):
+        missions.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(
         buffer.getvalue(),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="report.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.xlsx"'},
     )
