@@ -63,3 +63,11 @@ def test_the_navigation_folds_on_small_screens_without_script(client, login_as):
     assert 'type="checkbox" id="menu-toggle"' in page and 'for="menu-toggle"' in page
     assert '<details class="submenu">' in page  # the administration links in one entry
     assert "<script" not in page
+
+
+def test_long_lists_carry_their_column_names_for_small_screens(client, login_as, runner):
+    runner.invoke(args=["demo", "load"])
+    login_as("admin")
+    for path in ("/needs", "/offers", "/missions", "/proposals"):
+        page = client.get(path).get_data(as_text=True)
+        assert '<table class="table stack">' in page and 'data-label="' in page, path
