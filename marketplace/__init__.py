@@ -65,7 +65,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from marketplace.ledger.views import bp as ledger_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.matching.views import bp as matching_bp
-    from marketplace.missions.views import answer_bp
+    from marketplace.missions.views import answer_bp, calendar_bp
     from marketplace.missions.views import bp as missions_bp
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
@@ -79,6 +79,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(matching_bp)
     app.register_blueprint(missions_bp)
     app.register_blueprint(answer_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(ledger_bp)

@@ -23,6 +23,7 @@ PUBLIC = {
     "accounts.set_language",
     "main.home",
     "main.healthz",
+    "calendar.feed",
 }
 PROTECTED = {
     "accounts.logout": ("POST", "/logout", ANY),
@@ -55,6 +56,8 @@ PROTECTED = {
     "missions.act": ("POST", "/missions/999999/cancel", ANY),
     "missions.act_session": ("POST", "/missions/999999/sessions/1/cancel", ANY),
     "missions.pair": ("GET", "/missions/new", STAFF),
+    "missions.session_ics": ("GET", "/missions/999999/sessions/1.ics", ANY),
+    "accounts.calendar_link": ("POST", "/account/calendar", ANY),
     "answers.answer": (
         "POST",
         "/proposals/999999/answer",

@@ -58,6 +58,8 @@ class User(db.Model):
     # Bumped at logout and password change: every older session or remember
     # cookie carries the old number and stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The private calendar feed's token, as its SHA-256 (the token itself is shown once).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -320,3 +320,25 @@ def reset_password(token: str, password: str, now: datetime, hash_method: str) -
         )
     )
     return user
+
+
+# ------------------------------------------------------------------ calendar feed
+
+
+def new_calendar_token(user: User) -> str:
+    """A new private calendar link for this user (the old one stops working)."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = _token_digest(token)
+    return token
+
+
+def revoke_calendar_token(user: User) -> None:
+    user.calendar_token_hash = None
+
+
+def user_by_calendar_token(token: str) -> User | None:
+    """The active user this calendar token belongs to, or None."""
+    if not token or len(token) > 100:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == _token_digest(token)))
+    return user if user is not None and user.is_active else None

@@ -97,6 +97,25 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+@bp.route("/account/calendar", methods=["POST"])
+@login_required
+def calendar_link():
+    """Create (or renew) one's private calendar link, shown once; or revoke it."""
+    user = current_user._get_current_object()
+    link = None
+    if request.form.get("revoke") == "1":
+        services.revoke_calendar_token(user)
+        flash(_("Your calendar link no longer works."), "success")
+    else:
+        link = external_url("calendar.feed", token=services.new_calendar_token(user))
+    db.session.commit()
+    if link is None:
+        return redirect(url_for("accounts.change_password"))
+    return render_template(
+        "accounts/password.html", form=PasswordChangeForm(formdata=None), calendar_link=link
+    )
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
+from marketplace.accounts.services import user_by_calendar_token
 from marketplace.conventions.models import ConventionGroup
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -21,13 +22,14 @@ from marketplace.i18n import format_days
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
-from marketplace.missions import access, agreement, decisions, outcome, sessions
+from marketplace.missions import access, agreement, calendar, decisions, outcome, sessions
 from marketplace.missions.errors import BadSession
-from marketplace.missions.models import Mission
+from marketplace.missions.models import Mission, MissionSession
 from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.paging import keyset_page
+from marketplace.urls import external_url
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -346,3 +348,36 @@ def answer(proposal_id: int):
         return redirect(url_for("missions.show_mission", mission_id=mission.id))
     flash(_("Your answer is recorded."), "success")
     return redirect(url_for("matching.list_proposals"))
+
+
+@bp.route("/<int:mission_id>/sessions/<int:session_id>.ics")
+@role_required(*ANYONE)
+def session_ics(mission_id: int, session_id: int):
+    """One session as a calendar file (.ics)."""
+    mission = access.get_visible_mission(current_user, mission_id)
+    session = db.session.get(MissionSession, session_id)
+    if session is None or session.mission_id != mission.id:
+        abort(404)
+    link = external_url("missions.show_mission", mission_id=mission.id)
+    return Response(
+        calendar.session_calendar(session, mission, link),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{mission.ref}-{session.id}.ics"'},
+    )
+
+
+calendar_bp = Blueprint("calendar", __name__)
+
+
+@calendar_bp.route("/calendar/<token>.ics")
+def feed(token: str):
+    """A person's private feed of their sessions to come (the token is the key; no session)."""
+    user = user_by_calendar_token(token)
+    if user is None:
+        abort(404)
+    body = calendar.feed(
+        user,
+        clock.today(),
+        lambda mission: external_url("missions.show_mission", mission_id=mission.id),
+    )
+    return Response(body, mimetype="text/calendar")
