@@ -29,6 +29,7 @@ from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.paging import keyset_page
+from marketplace.quota import services as quota
 from marketplace.urls import external_url
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
@@ -121,23 +122,12 @@ def _room(mission: Mission) -> dict | None:
             ConventionGroup.organisation_id == mission.group_id,
         )
     )
-    offer = mission.offer
     return {
         "quota": convention.skill_days_quota,
-        "quota_left": convention.skill_days_quota
-        + convention.days_overridden
-        - convention.days_reserved
-        - convention.days_delivered,
+        "quota_left": quota.days_left(convention),
         "group": partner.organisation.name if partner else None,
-        "group_left": (
-            partner.committed_days
-            + partner.days_overridden
-            - partner.days_reserved
-            - partner.days_delivered
-        )
-        if partner
-        else None,
-        "expert_left": offer.days - offer.days_reserved - offer.days_delivered,
+        "group_left": quota.days_left(partner) if partner else None,
+        "expert_left": quota.days_left(mission.offer),
     }
 
 
@@ -209,13 +199,7 @@ SESSION_ACTIONS = {
 def _quota_left(mission: Mission) -> str:
     convention = mission.convention
     db.session.refresh(convention)
-    left = (
-        convention.skill_days_quota
-        + convention.days_overridden
-        - convention.days_reserved
-        - convention.days_delivered
-    )
-    return format_days(left)
+    return format_days(quota.days_left(convention))
 
 
 def _done_message(action: str, mission: Mission, approved_before: float) -> str:

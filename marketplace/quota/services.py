@@ -43,6 +43,15 @@ class CapacityExceeded(DomainError):
     status_code = 409
 
 
+def days_left(counter: Convention | ConventionGroup | Offer) -> float:
+    """What may still be reserved: the limit (quota, commitment or the expert's days), plus
+    what was overridden, minus what is reserved and delivered."""
+    if isinstance(counter, Offer):
+        return counter.days - counter.days_reserved - counter.days_delivered
+    limit = counter.skill_days_quota if isinstance(counter, Convention) else counter.committed_days
+    return limit + counter.days_overridden - counter.days_reserved - counter.days_delivered
+
+
 # ------------------------------------------------------------------ reserving
 
 
