@@ -21,6 +21,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     config_class = config_class or Config
     config_class.check()
+    # The matcher cannot run without its encoder: say so now, naming the package to
+    # install, rather than at the first publish.
+    from marketplace.matching.encoder import check_available
+
+    check_available()
     app = Flask(
         __name__,
         template_folder="../templates",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from config import TestConfig
-from marketplace import clock, create_app
+from marketplace import clock
 from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMAND_LINE, Role
@@ -24,20 +21,17 @@ from marketplace.accounts.services import hash_password, normalise_email
 from marketplace.backup import BackupError, backup_database
 from marketplace.demo import ACCOUNTS, database_is_empty, load_demo
 from marketplace.extensions import db
-from marketplace.geo.services import DEMO_COMMUNES, CommuneFileError, import_communes
+from marketplace.geo.services import CommuneFileError, import_communes
 from marketplace.imports.csvio import MAX_IMPORT_BYTES, FileProblem, decode
 from marketplace.imports.services import apply_import, plan_import
 from marketplace.jobs.lock import SchedulerLock
 from marketplace.jobs.registry import JOBS_BY_ID
 from marketplace.jobs.scheduler import run_until_stopped
 from marketplace.jobs.services import last_runs, run_job
+from marketplace.labelled_sets import evaluate_command, fit_command
 from marketplace.ledger.cli import ledger_cli
 from marketplace.matching.cli import match_cli
-from marketplace.matching.evaluation import evaluate, read_gold
-from marketplace.matching.scoring import DEFAULT_MIN_SCORE
-from marketplace.matching.services import compute, need_data, offer_data, open_needs
 from marketplace.missions.cli import missions_cli
-from marketplace.offers.models import Offer
 from marketplace.reports.cli import report_command
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -280,6 +274,7 @@ def init_app(app: Flask) -> None:
     """Register every command group on the app."""
 
     match_cli.add_command(evaluate_command)
+    match_cli.add_command(fit_command)
 
     for group in (
         demo_cli,
@@ -295,83 +290,3 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(report_command)
     app.cli.add_command(backup_command)
-
-
-# ------------------------------------------------------------------ match evaluate
-
-
-def evaluate_directory(directory: Path, top: int = 5, min_score: float = DEFAULT_MIN_SCORE) -> dict:
-    """Import DIR's needs and offers into a throw-away database and score the matcher.
-
-    An edge of its own (a second app on a temporary SQLite file), hence here and not in
-    the matching feature, which never builds an app.
-    """
-
-    with tempfile.TemporaryDirectory(prefix="match-evaluate-") as folder:
-        config = type(
-            "EvaluateConfig",
-            (TestConfig,),
-            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/evaluate.sqlite3"},
-        )
-        app = create_app(config)
-        with app.app_context():
-            upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
-            import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
-            now = clock.now()
-            for kind in ("needs", "offers"):
-                text = decode((directory / f"{kind}.csv").read_bytes())
-                plan = plan_import(kind, text, COMMAND_LINE)
-                if not plan.ok:
-                    raise click.ClickException(
-                        f"{kind}.csv: " + "; ".join(str(e) for e in plan.errors[:5])
-                    )
-                apply_import(plan, now)
-            db.session.commit()
-            needs = open_needs()
-            offers = list(db.session.scalars(db.select(Offer).order_by(Offer.ref)))
-            results = compute(needs, offers, top=top, min_score=min_score)
-            figures = evaluate(
-                results,
-                read_gold(directory / "gold.csv"),
-                [need_data(n) for n in needs],
-                [offer_data(o) for o in offers],
-            )
-            db.session.remove()
-            db.engine.dispose()
-    return figures.as_dict()
-
-
-@click.command("evaluate")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option(
-    "--min-score", default=DEFAULT_MIN_SCORE, show_default=True, type=click.FloatRange(0, 100)
-)
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
-def evaluate_command(directory: Path, top: int, min_score: float, fmt: str) -> None:
-    """Score the matcher on DIR (needs.csv, offers.csv, gold.csv) in a throw-away database."""
-    for name in ("needs.csv", "offers.csv", "gold.csv"):
-        if not (directory / name).is_file():
-            raise click.ClickException(f"{directory / name} is missing")
-    figures = evaluate_directory(directory, top, min_score)
-    if fmt == "json":
-        click.echo(json.dumps(figures))
-        return
-    labels = {
-        "recall_at_5": "recall@5",
-        "mrr": "MRR",
-        "precision_at_1": "precision@1",
-        "relevant_share": "share of proposals relevant",
-        "violations": "hard-constraint violations",
-        "no_match_proposed_share": "no-match needs that got a proposal",
-        "needs": "needs",
-        "proposals": "proposals",
-        "abstention_auc": "abstention AUC (best score)",
-    }
-    for key, label in labels.items():
-        click.echo(f"{label:<38} {figures[key]}")
-    for pair, values in figures["by_language"].items():
-        click.echo(
-            f"{'need-offer languages ' + pair:<38} recall@5 {values['recall_at_5']}, "
-            f"MRR {values['mrr']} ({values['needs']} needs)"
-        )

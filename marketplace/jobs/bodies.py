@@ -14,6 +14,7 @@ from marketplace.accounts.services import purge_login_attempts
 from marketplace.ledger.services import log_delivered_days
 from marketplace.listings.services import expire_listings
 from marketplace.mail.services import send_outbox
+from marketplace.matching.embeddings import fill_vectors
 from marketplace.matching.services import (
     expire_proposals,
     refresh_proposals,
@@ -48,8 +49,14 @@ def remind(today: date, now: datetime) -> dict:
 
 
 def refresh(today: date, now: datetime) -> dict:
+    """Vectors missing or stale (new listings, a new model) first, then the proposals."""
+    vectors = fill_vectors()
     results = refresh_proposals(now)
-    return {"needs": len(results), "proposals": sum(len(v) for v in results.values())}
+    return {
+        "vectors": vectors,
+        "needs": len(results),
+        "proposals": sum(len(v) for v in results.values()),
+    }
 
 
 def quota_alerts(today: date, now: datetime) -> dict:

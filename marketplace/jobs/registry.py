@@ -38,7 +38,7 @@ JOBS: tuple[JobDefinition, ...] = (
     ),
     JobDefinition(
         "refresh-proposals",
-        "Run the matcher again on every open need",
+        "Compute missing text vectors, then run the matcher again on every open need",
         bodies.refresh,
         {"hour": 3, "minute": 0},
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -11,6 +12,7 @@ from marketplace import clock
 from marketplace.conventions.models import Convention
 from marketplace.extensions import db
 from marketplace.matching.assignment import total_score
+from marketplace.matching.embeddings import fill_vectors, missing_listings
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE
 from marketplace.matching.services import plan_assignment, refresh_proposals
 
@@ -59,6 +61,19 @@ def propose(top: int | None, min_score: float | None, fmt: str) -> None:
         )
     needs_with = len({r["need"] for r in rows})
     click.echo(f"{len(rows)} proposal(s) for {needs_with} need(s).")
+
+
+@match_cli.command("embed")
+def embed() -> None:
+    """Compute the text vectors missing or stale (new listings, imports, a new model)."""
+    missing = missing_listings()
+    if not missing:
+        click.echo("Every live need and offer has its vector.")
+        return
+    with click.progressbar(length=len(missing), label="Encoding", file=sys.stderr) as bar:
+        done = fill_vectors(progress=bar.update)
+        db.session.commit()
+    click.echo(f"{done} vector(s) computed.")
 
 
 @match_cli.command("assign")

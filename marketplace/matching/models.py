@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -68,3 +69,28 @@ class Proposal(db.Model):
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()
+
+
+class ListingEmbedding(db.Model):
+    """The encoder's vector of one need's or one offer's text, stored once.
+
+    `text_key` hashes the text the encoder read and the model's version: when either
+    changes the vector is stale and is computed again (in the request for one listing,
+    by `match embed` or the `embed-listings` job for many).
+    """
+
+    __tablename__ = "listing_embeddings"
+    __table_args__ = (
+        CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), unique=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), unique=True
+    )
+    text_key: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

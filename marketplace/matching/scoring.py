@@ -1,7 +1,13 @@
-"""Scoring needs against offers: hard constraints, concept overlap, fuzzy text (pure).
+"""Scoring needs against offers: hard constraints, then how relevant each feasible offer is
+(pure: no Flask, no SQLAlchemy; the same code runs in the app, the CLI evaluation and the
+benchmarks).
 
-Plain data in (NeedData, OfferData), ranked Match lists out. No Flask, no SQLAlchemy:
-the same code runs in the app, the CLI evaluation and the benchmarks.
+Every feasible offer is a candidate: the hard constraints are vectorised filters over all
+offers. Relevance is the calibrated probability of relevance.py, from the texts' encoder
+vectors, the words they share and the vocabulary (a boost and a false-friend guard, no
+longer a gate). A score is that probability in per cent; below the line nothing is
+proposed. Each pair is scored on its own, so one listing matched at a time gives what a
+batch run gives.
 """
 
 from __future__ import annotations
@@ -12,18 +18,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from marketplace.geo.distance import EARTH_RADIUS_KM, haversine_km
-from marketplace.matching.text import normalise
+from marketplace.matching import encoder, relevance
+from marketplace.matching.explain import closest_phrase, explain
+from marketplace.matching.text import tokens
 from marketplace.matching.vocabulary import Vocabulary, default_vocabulary
 
-DEFAULT_MIN_SCORE = 30.0
-# Within one need, an offer far below the best one is noise, not a choice.
-RELATIVE_CUTOFF = 0.5
-FIELD_WEIGHTS = {"title": 1.0, "skills": 1.0, "description": 0.6}
-BROADER_CREDIT = 0.7
-CONCEPT_SHARE = 0.8  # the rest of the score is fuzzy similarity of titles and skills
+# The line: an offer is proposed when it is acceptable with a probability of at least
+# 20 % (docs/matching.md says how it was chosen). « Très pertinent » from 60 %.
+DEFAULT_MIN_SCORE = 20.0
+HIGH_SCORE = 60.0
+# Semantic candidates scored per need; offers sharing a concept or a word are added.
+SHORTLIST = 100
+# A word written by more than this share of the offers tells nothing (blocking only).
+COMMON_WORD_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,8 @@ class NeedData:
     remote_ok: bool = False
     earliest: date | None = None
     latest: date | None = None
+    # The encoder's vector of listing_text(...), when stored; computed when missing.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class OfferData:
     remote_ok: bool = False
     available_from: date | None = None
     available_until: date | None = None
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -68,30 +80,42 @@ class Match:
 
 @dataclass
 class Profile:
-    """What a text is about: concept -> strength (0..1), and its normalised title+skills."""
+    """What a text names of the vocabulary (concept -> strength) and its words."""
 
     concepts: dict[str, float]
     matched_words: dict[str, list[str]]
-    short_text: str
+    words: frozenset[str]
 
 
 def profile(title: str, skills: str, description: str, vocabulary: Vocabulary) -> Profile:
     strengths: dict[str, float] = {}
     words: dict[str, list[str]] = defaultdict(list)
-    for name, text in (
-        ("title", title),
-        ("skills", skills.replace(";", " ; ")),
-        ("description", description),
-    ):
+    for text in (title, skills.replace(";", " ; "), description):
         for concept_id, matched in vocabulary.find(text):
-            strengths[concept_id] = max(strengths.get(concept_id, 0.0), FIELD_WEIGHTS[name])
+            strengths[concept_id] = 1.0
             if matched not in words[concept_id]:
                 words[concept_id].append(matched)
-    for concept_id, strength in list(strengths.items()):
+    for concept_id in list(strengths):
         broader = vocabulary.concepts[concept_id].broader
-        if broader and strengths.get(broader, 0.0) < strength * BROADER_CREDIT:
-            strengths[broader] = strength * BROADER_CREDIT
-    return Profile(strengths, dict(words), normalise(f"{title} {skills.replace(';', ' ')}"))
+        if broader:
+            strengths.setdefault(broader, 0.7)
+    return Profile(strengths, dict(words), frozenset(tokens(f"{title} {skills} {description}")))
+
+
+def listing_text(item: NeedData | OfferData) -> str:
+    return encoder.listing_text(item.title, item.skills, item.description)
+
+
+def vectors_of(items: list[NeedData] | list[OfferData]) -> np.ndarray:
+    """The items' vectors, encoding those that came without one."""
+    out = np.zeros((len(items), encoder.DIMENSIONS), np.float32)
+    missing = [i for i, item in enumerate(items) if item.vector is None]
+    if missing:
+        out[missing] = encoder.encode([listing_text(items[i]) for i in missing])
+    for i, item in enumerate(items):
+        if item.vector is not None:
+            out[i] = item.vector
+    return out
 
 
 # ---------------------------------------------------------------- hard constraints
@@ -125,51 +149,28 @@ def feasible(need: NeedData, offer: OfferData) -> tuple[bool, float | None, str 
     return True, distance, None
 
 
-# ---------------------------------------------------------------- scoring
+def _day(value: date | None, missing: int) -> int:
+    # A missing bound makes the window empty: start after end.
+    if value is None:
+        return 10**9 if missing == -1 else -(10**9)
+    return value.toordinal()
 
 
-def concept_weights(vocabulary: Vocabulary, offers: list[Profile]) -> dict[str, float]:
-    """Vocabulary weight x inverse document frequency over the offers."""
-    frequency: dict[str, int] = defaultdict(int)
-    for item in offers:
-        for concept_id in item.concepts:
-            frequency[concept_id] += 1
-    total = max(1, len(offers))
-    return {
-        concept_id: concept.weight * (1.0 + math.log((1 + total) / (1 + frequency[concept_id])))
-        for concept_id, concept in vocabulary.concepts.items()
-    }
-
-
-def shared_concepts(need: Profile, offer: Profile, weights: dict[str, float]) -> list[str]:
-    """Concepts both sides name directly, most telling first."""
-    direct = [c for c in need.matched_words if c in offer.matched_words]
-    return sorted(direct, key=lambda c: (-weights[c], c))
+# ---------------------------------------------------------------- the offers as arrays
 
 
 class OfferIndex:
-    """The offers as arrays: concept weights, places, windows, capacity.
+    """The offers as arrays (places, windows, capacity, vectors) and their profiles.
 
-    Built once per run; each need is then scored against its candidate offers
-    with vectorised arithmetic, never a needs x offers matrix.
+    Built once per run; each need is then filtered and scored against every offer with
+    vectorised arithmetic, never a needs x offers matrix.
     """
 
     def __init__(self, offers: list[OfferData], vocabulary: Vocabulary):
         self.offers = offers
+        self.vocabulary = vocabulary
         self.profiles = [profile(o.title, o.skills, o.description, vocabulary) for o in offers]
-        self.weights = concept_weights(vocabulary, self.profiles)
-        self.concept_ids = list(vocabulary.concepts)
-        self.column = {c: i for i, c in enumerate(self.concept_ids)}
-        self.concept_weight = np.array([self.weights[c] for c in self.concept_ids], np.float64)
-        matrix = np.zeros((len(offers), len(self.concept_ids)), np.float64)
-        for row, item in enumerate(self.profiles):
-            for concept_id, strength in item.concepts.items():
-                column = self.column[concept_id]
-                matrix[row, column] = strength * self.concept_weight[column]
-        # Concept-major (one contiguous row per concept): a need touches a handful of
-        # concepts, so only those rows are read, for every offer at once.
-        self.by_concept = np.ascontiguousarray(matrix.T)
-        self.norms = np.linalg.norm(matrix, axis=1)
+        self.vectors = vectors_of(offers)
         nan = float("nan")
         self.lat = np.radians(np.array([nan if o.lat is None else o.lat for o in offers]))
         self.lon = np.radians(np.array([nan if o.lon is None else o.lon for o in offers]))
@@ -179,39 +180,29 @@ class OfferIndex:
         self.remaining = np.array([o.days_remaining for o in offers], np.float64)
         self.start = np.array([_day(o.available_from, -1) for o in offers], np.int64)
         self.end = np.array([_day(o.available_until, -2) for o in offers], np.int64)
-        self.short_texts = [item.short_text for item in self.profiles]
         # Ties are broken by ref: each offer's place in ref order, for a vectorised sort.
         self.ref_rank = np.empty(len(offers), np.int64)
         self.ref_rank[sorted(range(len(offers)), key=lambda i: offers[i].ref)] = np.arange(
             len(offers)
         )
+        # Which offers name a concept, or write a word: candidates beside the semantic ones.
+        by_concept: dict[str, list[int]] = defaultdict(list)
+        by_word: dict[str, list[int]] = defaultdict(list)
+        for row, item in enumerate(self.profiles):
+            for concept_id in item.matched_words:
+                by_concept[concept_id].append(row)
+            for word in item.words:
+                by_word[word].append(row)
+        common = max(20, int(COMMON_WORD_SHARE * len(offers)))
+        self.by_concept = {c: np.array(r, np.int64) for c, r in by_concept.items()}
+        self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items() if len(r) <= common}
 
-    def need_vector(self, need_profile: Profile) -> np.ndarray:
-        vector = np.zeros(len(self.concept_ids), np.float64)
-        for concept_id, strength in need_profile.concepts.items():
-            column = self.column[concept_id]
-            vector[column] = strength * self.concept_weight[column]
-        return vector
-
-    def feasible_overlap(
-        self, need: NeedData, vector: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Blocking, hard constraints and concept overlap, vectorised over every offer:
-        (the offers that share at least one concept with the need and break no hard
-        constraint, their overlap 0-1, their distance in km or nan when unknown).
-
-        Only the need's concepts are read (a few rows of `by_concept`); the distance is
-        only computed where the concepts, the window and the capacity already fit.
-        """
-        columns = np.nonzero(vector)[0]
-        if not len(columns) or need.earliest is None or need.latest is None:
-            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-        block = self.by_concept[columns]  # (need's concepts, offers)
-        weights = vector[columns]
-        coverage = np.minimum(block, weights[:, None]).sum(axis=0)  # > 0 iff a shared concept
+    def feasible_rows(self, need: NeedData) -> tuple[np.ndarray, np.ndarray]:
+        """(the offers that break no hard constraint, their distance in km or nan)."""
+        if need.earliest is None or need.latest is None:
+            return np.zeros(0, np.int64), np.zeros(0)
         fits = (
-            (coverage > 0)
-            & (self.start <= need.latest.toordinal())
+            (self.start <= need.latest.toordinal())
             & (self.end >= need.earliest.toordinal())
             & (self.remaining > 0)
         )
@@ -227,17 +218,42 @@ class OfferIndex:
         with np.errstate(invalid="ignore"):
             near = distance <= self.max_km[rows]  # nan (unknown) is never near
         allowed = near | (self.remote[rows] & bool(need.remote_ok))
-        rows, distance = rows[allowed], distance[allowed]
-        cosine = (weights @ block[:, rows]) / (self.norms[rows] * np.linalg.norm(weights))
-        overlap = 0.6 * coverage[rows] / weights.sum() + 0.4 * cosine
-        return rows, overlap, distance
+        return rows[allowed], distance[allowed]
+
+    def lexical_rows(self, need_profile: Profile) -> np.ndarray:
+        found = [self.by_concept[c] for c in need_profile.matched_words if c in self.by_concept]
+        found += [self.by_word[w] for w in need_profile.words if w in self.by_word]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
-def _day(value: date | None, missing: int) -> int:
-    # A missing bound makes the window empty: start after end.
-    if value is None:
-        return 10**9 if missing == -1 else -(10**9)
-    return value.toordinal()
+# ---------------------------------------------------------------- matching
+
+
+def pair_features(
+    need: NeedData,
+    need_profile: Profile,
+    semantic: np.ndarray,
+    semantic_z: np.ndarray,
+    rows: np.ndarray,
+    index: OfferIndex,
+) -> np.ndarray:
+    """One row of relevance.FEATURES per offer in `rows`."""
+    out = np.zeros((len(rows), len(relevance.FEATURES)), np.float64)
+    out[:, 0] = semantic
+    out[:, 1] = semantic_z
+    need_concepts = set(need_profile.concepts)
+    need_direct = set(need_profile.matched_words)
+    for k, row in enumerate(rows):
+        offer, other = index.offers[row], index.profiles[row]
+        out[k, 2] = relevance.lexical(need_profile.words, other.words)
+        offer_direct = set(other.matched_words)
+        union = need_direct | offer_direct
+        out[k, 3] = len(need_direct & offer_direct) / len(union) if union else 0.0
+        out[k, 4] = float(
+            bool(need_direct) and bool(offer_direct) and not need_concepts & set(other.concepts)
+        )
+        out[k, 5] = relevance.category_agreement(need.category, offer.category)
+    return out
 
 
 def match_all(
@@ -249,64 +265,84 @@ def match_all(
     vocabulary: Vocabulary | None = None,
     lang: str = "fr",
 ) -> dict[str, list[Match]]:
-    """For each need, the feasible offers worth proposing, best first (at most `top`)."""
-    vocabulary = vocabulary or default_vocabulary()
-    index = OfferIndex(offers, vocabulary)
-    results: dict[str, list[Match]] = {}
-    for need in needs:
+    """For each need, the feasible offers at or above `min_score`, best first (at most `top`)."""
+    index = OfferIndex(offers, vocabulary or default_vocabulary())
+    model = relevance.load_model()
+    return {
+        need.ref: _match_one(*prepared, index, model, top, min_score, lang)
+        for need, prepared in zip(needs, prepare_needs(needs, index.vocabulary), strict=True)
+    }
+
+
+def prepare_needs(needs: list[NeedData], vocabulary: Vocabulary):
+    """For each need: (need, its profile, its vector, its (mean, spread) to the anchors)."""
+    vectors = vectors_of(needs)
+    means, spreads = relevance.anchor_stats(vectors) if needs else ([], [])
+    for i, need in enumerate(needs):
         need_profile = profile(need.title, need.skills, need.description, vocabulary)
-        results[need.ref] = _match_one(need, need_profile, index, top, min_score, vocabulary, lang)
-    return results
+        yield need, need_profile, vectors[i], (float(means[i]), float(spreads[i]))
 
 
-# Fuzzy text similarity adds at most (1 - CONCEPT_SHARE) of the score, so only
-# the offers best on concepts can still reach the top: the others skip it.
-FUZZY_SHORTLIST = 60
+def candidates(
+    need: NeedData,
+    need_profile: Profile,
+    vector: np.ndarray,
+    anchor: tuple[float, float],
+    index: OfferIndex,
+    shortlist: int | None = SHORTLIST,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the feasible offers worth scoring, their distance in km or nan, their features).
+
+    With more than `shortlist` feasible offers, the semantically closest ones are kept
+    along with every feasible offer sharing a concept or a telling word with the need.
+    """
+    rows, distance = index.feasible_rows(need)
+    semantic = index.vectors[rows] @ vector
+    if shortlist is not None and len(rows) > shortlist:
+        keep = np.zeros(len(rows), bool)
+        keep[np.argpartition(-semantic, shortlist)[:shortlist]] = True
+        keep |= np.isin(rows, index.lexical_rows(need_profile))
+        rows, distance, semantic = rows[keep], distance[keep], semantic[keep]
+    semantic_z = (semantic - anchor[0]) / anchor[1]
+    return rows, distance, pair_features(need, need_profile, semantic, semantic_z, rows, index)
 
 
 def _match_one(
     need: NeedData,
     need_profile: Profile,
+    vector: np.ndarray,
+    anchor: tuple[float, float],
     index: OfferIndex,
+    model: relevance.RelevanceModel,
     top: int,
     min_score: float,
-    vocabulary: Vocabulary,
     lang: str,
 ) -> list[Match]:
-    vector = index.need_vector(need_profile)
-    rows, overlap, distance = index.feasible_overlap(need, vector)
+    rows, distance, features = candidates(need, need_profile, vector, anchor, index)
     if not len(rows):
         return []
-    order = np.lexsort((rows, -overlap))[:FUZZY_SHORTLIST]
-    order = order[overlap[order] > 0]
-    if not len(order):
-        return []
-    fuzzy = process.cdist(
-        [need_profile.short_text],
-        [index.short_texts[r] for r in rows[order]],
-        scorer=fuzz.token_sort_ratio,
-        workers=-1,
-        dtype=np.float32,
-    )[0]
-    scores = 100 * (CONCEPT_SHARE * overlap[order] + (1 - CONCEPT_SHARE) * fuzzy / 100)
-    scores = np.round(scores, 1)
-    ranked = np.lexsort((index.ref_rank[rows[order]], -scores))
-    floor = max(min_score, float(scores[ranked[0]]) * RELATIVE_CUTOFF)
-    kept = [k for k in ranked if scores[k] >= floor][:top]
+    scores = np.round(100 * model.probability(features), 1)
+    ranked = np.lexsort((index.ref_rank[rows], -scores))
+    kept = [k for k in ranked if scores[k] >= min_score][:top]
     matches = []
     for rank, k in enumerate(kept, start=1):
-        row = int(rows[order[k]])
+        row = int(rows[k])
         offer = index.offers[row]
-        km = float(distance[order[k]])
+        km = float(distance[k])
+        shared = sorted(set(need_profile.matched_words) & set(index.profiles[row].matched_words))
         reasons = {
-            "shared": shared_concepts(need_profile, index.profiles[row], index.weights),
+            "shared": shared,
+            "terms": relevance.telling(need_profile.words & index.profiles[row].words)[:4],
+            "closest": closest_phrase(need, offer),
+            "relevance": "high" if scores[k] >= HIGH_SCORE else "medium",
+            "proposed": bool(scores[k] >= DEFAULT_MIN_SCORE),
             "distance_km": None if math.isnan(km) else round(km, 1),
             "remote": bool(need.remote_ok and offer.remote_ok),
             "window": _overlap_window(need, offer),
-            "concept_score": round(float(overlap[order[k]]), 3),
-            "text_score": round(float(fuzzy[k]), 1),
+            "semantic": round(float(features[k, 0]), 3),
+            "lexical": round(float(features[k, 2]), 3),
         }
-        reasons["text"] = explain(reasons, vocabulary, lang)
+        reasons["text"] = explain(reasons, index.vocabulary, lang)
         matches.append(Match(need.ref, offer.ref, float(scores[k]), rank, reasons))
     return matches
 
@@ -315,48 +351,3 @@ def _overlap_window(need: NeedData, offer: OfferData) -> list[str]:
     start = max(need.earliest, offer.available_from)
     end = min(need.latest, offer.available_until)
     return [start.isoformat(), end.isoformat()]
-
-
-WORDS = {
-    "fr": {
-        "shared": "Compétences communes",
-        "remote": "à distance possible",
-        "km": "km",
-        "from": "disponible du",
-        "to": "au",
-        "unknown": "distance inconnue",
-    },
-    "en": {
-        "shared": "Shared skills",
-        "remote": "remote work possible",
-        "km": "km",
-        "from": "available from",
-        "to": "to",
-        "unknown": "distance unknown",
-    },
-}
-
-
-def explain(reasons: dict, vocabulary: Vocabulary, lang: str = "fr") -> str:
-    """« Compétences communes : contrats de travail, CDD · 23 km · disponible du 12/01 au 28/02 »"""
-    words = WORDS.get(lang, WORDS["fr"])
-    labels = [vocabulary.concepts[c].labels.get(lang, c) for c in reasons["shared"][:4]]
-    parts = (
-        [
-            f"{words['shared']} : {', '.join(labels)}"
-            if lang == "fr"
-            else f"{words['shared']}: {', '.join(labels)}"
-        ]
-        if labels
-        else []
-    )
-    if reasons["remote"]:
-        parts.append(words["remote"])
-    elif reasons["distance_km"] is not None:
-        parts.append(f"{reasons['distance_km']:.0f} {words['km']}")
-    else:
-        parts.append(words["unknown"])
-    start, end = (date.fromisoformat(d) for d in reasons["window"])
-    fmt = "%d/%m" if lang == "fr" else "%b %d"
-    parts.append(f"{words['from']} {start.strftime(fmt)} {words['to']} {end.strftime(fmt)}")
-    return " · ".join(parts)

@@ -18,6 +18,7 @@ from marketplace.listings.models import ListingStatus
 from marketplace.listings.signals import need_changed, offer_changed
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import assign_greedy
+from marketplace.matching.embeddings import current_vectors
 from marketplace.matching.models import OPEN_PROPOSAL_STATUSES, Proposal, ProposalStatus
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
 from marketplace.needs.models import Need
@@ -25,11 +26,14 @@ from marketplace.notifications.services import notify, once
 from marketplace.offers.models import Offer
 from marketplace.urls import internal_url
 
+# In a request, at most this many vectors are computed beside the listing's own (after a
+# model change the rest waits for the refresh-proposals job or `match embed`).
+REQUEST_FILL_LIMIT = 64
 # A proposal unanswered this long is recalled to whoever has not answered.
 PROPOSAL_WAIT = timedelta(days=5)
 
 
-def need_data(need: Need) -> NeedData:
+def need_data(need: Need, vector=None) -> NeedData:
     return NeedData(
         ref=need.ref,
         title=need.title,
@@ -42,10 +46,11 @@ def need_data(need: Need) -> NeedData:
         remote_ok=need.is_remote_ok,
         earliest=need.starts_on,
         latest=need.ends_on,
+        vector=vector,
     )
 
 
-def offer_data(offer: Offer) -> OfferData:
+def offer_data(offer: Offer, vector=None) -> OfferData:
     return OfferData(
         ref=offer.ref,
         title=offer.title,
@@ -59,6 +64,7 @@ def offer_data(offer: Offer) -> OfferData:
         remote_ok=offer.is_remote_ok,
         available_from=offer.starts_on,
         available_until=offer.ends_on,
+        vector=vector,
     )
 
 
@@ -83,11 +89,18 @@ def compute(
     top: int = 5,
     min_score: float = DEFAULT_MIN_SCORE,
     lang: str = "fr",
+    fill_limit: int | None = None,
 ) -> dict[str, list[Match]]:
-    """The matcher's answer for these needs against these offers (nothing stored)."""
+    """The matcher's answer for these needs against these offers (proposals not stored).
+
+    Vectors missing or stale are computed and stored first, the others read back; with
+    `fill_limit` (a request), a side missing more than that many is left to the job.
+    """
+    need_vectors = current_vectors(needs, fill_limit)
+    offer_vectors = current_vectors(offers, fill_limit)
     return match_all(
-        [need_data(n) for n in needs],
-        [offer_data(o) for o in offers],
+        [need_data(n, need_vectors[n.id]) for n in needs if n.id in need_vectors],
+        [offer_data(o, offer_vectors[o.id]) for o in offers if o.id in offer_vectors],
         top=top,
         min_score=min_score,
         lang=lang,
@@ -162,20 +175,36 @@ def refresh_proposals(
     need_ids: list[int] | None = None,
     top: int | None = None,
     min_score: float | None = None,
+    fill_limit: int | None = None,
 ) -> dict[str, list[Match]]:
     """Match open needs (all, or these) against open offers and store the proposals.
 
     Without explicit values, `top` and `min_score` come from the configuration
-    (MATCH_TOP, MATCH_MIN_SCORE).
+    (MATCH_TOP, MATCH_MIN_SCORE). `fill_limit`: see compute().
     """
     top = top if top is not None else current_app.config.get("MATCH_TOP", 5)
     if min_score is None:
         min_score = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
     needs = open_needs(need_ids)
     offers = open_offers()
-    results = compute(needs, offers, top=top, min_score=min_score)
+    results = compute(needs, offers, top=top, min_score=min_score, fill_limit=fill_limit)
     store_proposals(needs, offers, results, now)
     return results
+
+
+def closest_below_line(need: Need, count: int = 5) -> list[tuple[Offer, Match]]:
+    """The feasible offers closest to an open need that the matcher does not propose
+    (below MATCH_MIN_SCORE), best first: for coordinators, labelled as not proposed."""
+    if need.status != ListingStatus.OPEN:
+        return []
+    line = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
+    offers = open_offers()
+    found = compute([need], offers, top=count + 50, min_score=0.0, fill_limit=REQUEST_FILL_LIMIT)
+    by_ref = {o.ref: o for o in offers}
+    below = [m for m in found.get(need.ref, []) if m.score < line][:count]
+    for m in below:
+        m.reasons["proposed"] = False
+    return [(by_ref[m.offer_ref], m) for m in below]
 
 
 def connect_signals() -> None:
@@ -187,7 +216,7 @@ def connect_signals() -> None:
 def after_need_change(need: Need, now: datetime) -> None:
     """A need was published or edited: its proposals are computed again."""
     if need.status == ListingStatus.OPEN:
-        refresh_proposals(now, need_ids=[need.id])
+        refresh_proposals(now, need_ids=[need.id], fill_limit=REQUEST_FILL_LIMIT)
     else:
         db.session.execute(
             delete(Proposal).where(
@@ -197,14 +226,30 @@ def after_need_change(need: Need, now: datetime) -> None:
 
 
 def after_offer_change(offer: Offer, now: datetime) -> None:
-    """An offer was published, edited or withdrawn: every open need is matched again."""
-    if offer.status != ListingStatus.OPEN:
+    """An offer was published, edited or withdrawn: only the needs it enters or leaves are
+    matched again (a pair's score depends on that pair alone, so the others cannot move).
+    """
+    had = set(
+        db.session.scalars(
+            select(Proposal.need_id).where(
+                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
+            )
+        )
+    )
+    enters: set[int] = set()
+    if offer.status == ListingStatus.OPEN and offer.days_remaining > 0:
+        needs = open_needs()
+        min_score = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
+        found = compute(needs, [offer], top=1, min_score=min_score, fill_limit=REQUEST_FILL_LIMIT)
+        enters = {n.id for n in needs if found.get(n.ref)}
+    else:
         db.session.execute(
             delete(Proposal).where(
                 Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
             )
         )
-    refresh_proposals(now)
+    if had | enters:
+        refresh_proposals(now, need_ids=sorted(had | enters), fill_limit=REQUEST_FILL_LIMIT)
 
 
 def visible_proposals(user, need_query, offer_query):

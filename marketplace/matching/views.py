@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +15,9 @@ from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import total_score
+from marketplace.matching.explain import explain, relevance_label
 from marketplace.matching.models import Proposal
-from marketplace.matching.scoring import explain
+from marketplace.matching.scoring import DEFAULT_MIN_SCORE, HIGH_SCORE
 from marketplace.matching.services import (
     LOAD,
     plan_assignment,
@@ -35,6 +36,20 @@ ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATO
 def explain_filter(reasons: dict) -> str:
     """A proposal's reasons in words, in the language of the page."""
     return explain(reasons, default_vocabulary(), str(get_locale()))
+
+
+@bp.app_template_filter("relevance")
+def relevance_filter(reasons: dict) -> str:
+    """« très pertinent », « pertinent » or « non proposé », in the language of the page."""
+    return relevance_label(reasons, str(get_locale()))
+
+
+@bp.app_context_processor
+def score_legend() -> dict:
+    return {
+        "score_high": int(HIGH_SCORE),
+        "score_line": int(current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)),
+    }
 
 
 @bp.route("")

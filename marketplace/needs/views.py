@@ -25,13 +25,14 @@ from marketplace.listings.services import (
 from marketplace.listings.skills import skill_suggestions
 from marketplace.listings.visibility import get_visible_need, visible_needs
 from marketplace.matching.models import Proposal
-from marketplace.matching.services import proposals_for
+from marketplace.matching.services import closest_below_line, proposals_for
 from marketplace.needs.models import NEED_STATUSES, Need
 from marketplace.needs.services import (
     act_on_need,
     can_edit_need,
     save_need,
 )
+from marketplace.params import choice_arg
 
 bp = Blueprint("needs", __name__, url_prefix="/needs")
 READERS = (Role.SME_MANAGER, Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)
@@ -69,9 +70,14 @@ def show_need(need_id: int):
     need = get_visible_need(current_user, need_id)
     editable = can_edit_need(current_user, need)
     actions = allowed_actions(need.status, NEED_STATUSES) if editable else []
+    # Coordinators may look below the matcher's line, on demand (it scores every offer).
+    staff = current_user.role in (Role.COORDINATOR, Role.ADMIN)
+    show_closest = staff and choice_arg("closest", ("1",)) == "1"
     return render_template(
         "needs/detail.html",
         proposals=proposals_for(current_user, Proposal.need_id == need.id),
+        can_see_closest=staff and need.status == ListingStatus.OPEN,
+        closest=closest_below_line(need) if show_closest else None,
         need=need,
         editable=editable,
         actions=actions,
