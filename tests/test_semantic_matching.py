@@ -18,8 +18,7 @@ from marketplace.listings.models import ListingStatus
 from marketplace.matching import encoder
 from marketplace.matching.models import ListingEmbedding, Proposal, ProposalStatus
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE
-from marketplace.matching.services import after_need_change, after_offer_change
-from marketplace.matching.services import refresh_proposals
+from marketplace.matching.services import after_need_change, after_offer_change, refresh_proposals
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.conftest import login

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from marketplace.matching import encoder
 from marketplace.matching.evaluation import evaluate, read_gold
 from marketplace.matching.scoring import (
     NeedData,
@@ -312,7 +313,9 @@ def test_the_scoring_code_imports_neither_flask_nor_sqlalchemy():
     import sys
 
     code = (
-        "import sys, marketplace.matching.scoring, marketplace.matching.evaluation;"
+        "import sys, marketplace.matching.scoring, marketplace.matching.evaluation,"
+        " marketplace.matching.encoder, marketplace.matching.relevance,"
+        " marketplace.matching.explain, marketplace.matching.fitting;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy',"
         " 'flask_sqlalchemy')]; print(bad); sys.exit(1 if bad else 0)"
     )
@@ -337,3 +340,44 @@ def test_language_of_a_text_and_the_abstention_auc():
     assert abstention_auc({"a": 0, "b": 90}, {"a": True, "b": False}) == 0.0
     assert abstention_auc({"a": 50, "b": 50}, {"a": True, "b": False}) == 0.5
     assert abstention_auc({"a": 1}, {"a": True}) is None
+
+
+@pytest.mark.parametrize(
+    "title, description",
+    [
+        ("Revoir nos contrats de travail", ""),
+        ("Revoir nos contrats de travail", "Relecture des CDD. " * 600),  # 10,800 characters
+        ("Contrats de travail 📄✍️ urgent !!!", "🙏🙏🙏"),
+        ("Проверка трудовых договоров", "Нам нужна помощь юриста по трудовому праву."),
+        ("CDD", ""),
+        ("", ""),
+    ],
+)
+def test_odd_texts_are_ranked_without_error(title, description):
+    """Empty, very long, emoji, another script, a title alone: never an error, never a
+    broken constraint; what the encoder reads is bounded."""
+    odd = need(title=title, description=description, skills="")
+    far = offer(ref="O-far", max_km=5)
+    result = match_all([odd], [offer(), far])["N-1"]
+    assert all(m.offer_ref == "O-1" for m in result)
+    assert all(0 <= m.score <= 100 for m in result)
+    assert len(encoder.listing_text(title, "", description)) <= encoder.MAX_CHARS
+
+
+def test_a_semantic_match_says_which_subject_is_close():
+    """No shared word, no shared concept: the explanation names the offer's closest phrase."""
+    english = need(
+        title="Our night shift team is exhausted",
+        skills="",
+        description="Operators on nights complain of fatigue; we want better rotas.",
+    )
+    night = offer(
+        title="Organiser le travail de nuit et les équipes successives",
+        skills="travail de nuit;rotation des équipes",
+        description="Accords, suivi de santé, plannings des équipes de nuit.",
+    )
+    result = match_all([english], [night], lang="fr")["N-1"]
+    assert [m.offer_ref for m in result] == ["O-1"]
+    assert "Sujet proche : « " in result[0].reasons["text"]
+    english_text = match_all([english], [night], lang="en")["N-1"][0].reasons["text"]
+    assert "Close subject: “" in english_text
