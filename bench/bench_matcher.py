@@ -1,7 +1,9 @@
 """10,000 needs x 10,000 offers: the matcher against brute-force token_set_ratio.
 
-Target: the matcher in at most a tenth of the brute-force time, with memory bounded
-(no needs x offers matrix). BENCH_N / BENCH_M change the sizes.
+Targets (issue 12): with the vectors stored, at most 1/20 of the brute-force time; from
+cold (every text encoded first), at most 1/3. Memory bounded (no needs x offers matrix).
+BENCH_N / BENCH_M change the sizes. This times the pure matcher (no database): the
+vectors are encoded once, as `match embed` would store them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import os
 import random
 import resource
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 from common import ROOT  # noqa: F401 - puts the project on sys.path
 from rapidfuzz import fuzz, process
 
+from marketplace.matching import encoder, scoring
 from marketplace.matching.scoring import NeedData, OfferData, match_all
 from marketplace.matching.vocabulary import default_vocabulary
 
@@ -106,11 +110,18 @@ def main() -> None:
     print(f"{N} needs x {M} offers, {os.cpu_count()} cores")
     before = peak_mb()
     started = time.perf_counter()
+    need_vectors = encoder.encode([scoring.listing_text(n) for n in needs])
+    offer_vectors = encoder.encode([scoring.listing_text(o) for o in offers])
+    encoding = time.perf_counter() - started
+    needs = [replace(n, vector=v) for n, v in zip(needs, need_vectors, strict=True)]
+    offers = [replace(o, vector=v) for o, v in zip(offers, offer_vectors, strict=True)]
+    print(f"encoding {N + M} texts: {encoding:.1f} s ({(N + M) / encoding:.0f} texts/s)")
+    started = time.perf_counter()
     results = match_all(needs, offers, top=5)
     ours = time.perf_counter() - started
     proposals = sum(len(v) for v in results.values())
     print(
-        f"matcher (blocking on concepts, vectorised constraints): {ours:.1f} s, "
+        f"matcher with stored vectors: {ours:.1f} s, "
         f"{proposals} proposals, peak RSS {peak_mb():.0f} MB (was {before:.0f} MB)"
     )
     need_texts = [f"{n.title} {n.skills} {n.description}" for n in needs]
@@ -124,7 +135,9 @@ def main() -> None:
         f"brute force cdist(token_set_ratio, workers=-1): {brute:.1f} s "
         f"({matrix.nbytes / 1e6:.0f} MB matrix), peak RSS {peak_mb():.0f} MB"
     )
-    print(f"ratio: {ours / brute:.3f} of brute force (target <= 0.1)")
+    print(f"ratio, vectors stored: {ours / brute:.3f} of brute force (target <= 0.05)")
+    cold = ours + encoding
+    print(f"ratio, from cold: {cold / brute:.3f} of brute force (target <= 0.333)")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def embed() -> None:
         click.echo("Every live need and offer has its vector.")
         return
     with click.progressbar(length=len(missing), label="Encoding", file=sys.stderr) as bar:
-        done = fill_vectors(progress=bar.update)
+        done = fill_vectors(missing, progress=bar.update)
         db.session.commit()
     click.echo(f"{done} vector(s) computed.")
 

@@ -119,9 +119,10 @@ def missing_listings() -> list:
     return stale(needs) + stale(offers)
 
 
-def fill_vectors(progress: Callable[[int], None] | None = None) -> int:
-    """Compute every missing or stale vector of the live listings; returns how many."""
-    missing = missing_listings()
+def fill_vectors(missing: list | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Compute the missing or stale vectors of the live listings (or of `missing`, from
+    missing_listings()); returns how many."""
+    missing = missing_listings() if missing is None else missing
     needs = [item for item in missing if isinstance(item, Need)]
     offers = [item for item in missing if isinstance(item, Offer)]
     return store_vectors(needs, progress) + store_vectors(offers, progress)
