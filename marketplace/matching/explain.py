@@ -41,12 +41,21 @@ RELEVANCE = {
 }
 
 
-def closest_phrase(need, offer) -> str:
-    """The offer's phrase (its title or one of its skills) nearest to what the need says."""
-    phrases = [offer.title, *(s.strip() for s in (offer.skills or "").split(";") if s.strip())]
-    said = normalise(f"{need.title} {need.skills.replace(';', ' ')}")
-    best = max(phrases, key=lambda p: (fuzz.token_set_ratio(said, normalise(p)), -len(p)))
-    return best[:120]
+def what_is_said(title: str, skills: str) -> str:
+    """A listing's title and skills, normalised: what closest_phrase compares."""
+    return normalise(f"{title} {(skills or '').replace(';', ' ')}")
+
+
+def phrases_of(title: str, skills: str) -> list[tuple[str, str]]:
+    """An offer's phrases (its title, each skill) with their normalised form."""
+    found = [title, *(s.strip() for s in (skills or "").split(";") if s.strip())]
+    return [(phrase, normalise(phrase)) for phrase in found]
+
+
+def closest_phrase(said: str, phrases: list[tuple[str, str]]) -> str:
+    """The phrase nearest to what the need says (`said`, from what_is_said)."""
+    best = max(phrases, key=lambda p: (fuzz.token_set_ratio(said, p[1]), -len(p[0])))
+    return best[0][:120]
 
 
 def relevance_label(reasons: dict, lang: str = "fr") -> str:

@@ -9,14 +9,15 @@ matching one listing at a time gives what a batch run gives.
 - semantic_z: that cosine against the need's cosines to a fixed set of reference
   listings (data/anchors.txt): how far the offer stands out from ordinary listings,
   which tells a real fit from texts that are merely about work in general;
-- lexical: share of the need's words (folded, stemmed, no stop words) the offer also
-  writes: codes and abbreviations an encoder does not know (ISO 9001, DUERP, CACES);
+- lexical: share of the need's telling words (folded, stemmed, no stop words, three
+  letters or more, or a number) the offer also writes: codes and abbreviations an
+  encoder does not know (ISO 9001, DUERP, CACES);
 - concepts: overlap of the vocabulary concepts named directly on each side;
 - conflict: both sides name vocabulary concepts and none is shared, not even a
   broader one (the false-friend guard: "presse" the machine vs the newspapers);
 - category: +1 same category, -1 different, 0 when one side has none.
 
-The weights come from `scripts/fit_relevance.py` (logistic regression on labelled
+The weights come from `flask --app wsgi match fit DIR...` (logistic regression on labelled
 sets); docs/matching.md has the figures and how the threshold was chosen.
 """
 
@@ -88,17 +89,3 @@ def anchor_stats(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def telling(words) -> list[str]:
     """The words that can tell a subject (three letters or more, or a number), sorted."""
     return sorted(w for w in words if len(w) >= 3 or w.isdigit())
-
-
-def lexical(need_words: frozenset[str], offer_words: frozenset[str]) -> float:
-    """Share of the need's telling words the offer writes too."""
-    need_telling = telling(need_words)
-    if not need_telling:
-        return 0.0
-    return sum(w in offer_words for w in need_telling) / len(need_telling)
-
-
-def category_agreement(need_category: str | None, offer_category: str | None) -> float:
-    if not need_category or not offer_category:
-        return 0.0
-    return 1.0 if need_category == offer_category else -1.0

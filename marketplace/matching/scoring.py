@@ -21,7 +21,7 @@ import numpy as np
 
 from marketplace.geo.distance import EARTH_RADIUS_KM, haversine_km
 from marketplace.matching import encoder, relevance
-from marketplace.matching.explain import closest_phrase, explain
+from marketplace.matching.explain import closest_phrase, explain, phrases_of, what_is_said
 from marketplace.matching.text import tokens
 from marketplace.matching.vocabulary import Vocabulary, default_vocabulary
 
@@ -185,17 +185,28 @@ class OfferIndex:
         self.ref_rank[sorted(range(len(offers)), key=lambda i: offers[i].ref)] = np.arange(
             len(offers)
         )
-        # Which offers name a concept, or write a word: candidates beside the semantic ones.
-        by_concept: dict[str, list[int]] = defaultdict(list)
+        # Posting lists: which offers write each word, name each concept directly, or name
+        # it or a narrower one. The pair features are counted from them for all offers at
+        # once; the rarer words and the concepts also bring candidates beside the semantic ones.
         by_word: dict[str, list[int]] = defaultdict(list)
+        by_direct: dict[str, list[int]] = defaultdict(list)
+        by_any: dict[str, list[int]] = defaultdict(list)
         for row, item in enumerate(self.profiles):
-            for concept_id in item.matched_words:
-                by_concept[concept_id].append(row)
             for word in item.words:
                 by_word[word].append(row)
-        common = max(20, int(COMMON_WORD_SHARE * len(offers)))
-        self.by_concept = {c: np.array(r, np.int64) for c, r in by_concept.items()}
-        self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items() if len(r) <= common}
+            for concept_id in item.matched_words:
+                by_direct[concept_id].append(row)
+            for concept_id in item.concepts:
+                by_any[concept_id].append(row)
+        self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items()}
+        self.by_direct = {c: np.array(r, np.int64) for c, r in by_direct.items()}
+        self.by_any = {c: np.array(r, np.int64) for c, r in by_any.items()}
+        self.common = max(20, int(COMMON_WORD_SHARE * len(offers)))
+        self.direct_count = np.array([len(p.matched_words) for p in self.profiles], np.float64)
+        categories = sorted({o.category for o in offers if o.category})
+        self.category_code = {c: i for i, c in enumerate(categories, start=1)}
+        self.category = np.array([self.category_code.get(o.category, 0) for o in offers])
+        self._phrases: dict[int, list[tuple[str, str]]] = {}
 
     def feasible_rows(self, need: NeedData) -> tuple[np.ndarray, np.ndarray]:
         """(the offers that break no hard constraint, their distance in km or nan)."""
@@ -220,9 +231,31 @@ class OfferIndex:
         allowed = near | (self.remote[rows] & bool(need.remote_ok))
         return rows[allowed], distance[allowed]
 
+    def phrases(self, row: int) -> list[tuple[str, str]]:
+        """The offer's phrases for explanations, normalised once per run."""
+        found = self._phrases.get(row)
+        if found is None:
+            offer = self.offers[row]
+            found = self._phrases[row] = phrases_of(offer.title, offer.skills)
+        return found
+
+    def counts(self, postings: dict[str, np.ndarray], keys) -> np.ndarray:
+        """For every offer, how many of `keys` it has (from the posting lists)."""
+        found = np.zeros(len(self.offers), np.float64)
+        for key in keys:
+            rows = postings.get(key)
+            if rows is not None:
+                found[rows] += 1
+        return found
+
     def lexical_rows(self, need_profile: Profile) -> np.ndarray:
-        found = [self.by_concept[c] for c in need_profile.matched_words if c in self.by_concept]
-        found += [self.by_word[w] for w in need_profile.words if w in self.by_word]
+        """Offers naming one of the need's concepts or writing one of its rarer words."""
+        found = [self.by_direct[c] for c in need_profile.matched_words if c in self.by_direct]
+        found += [
+            rows
+            for w in need_profile.words
+            if (rows := self.by_word.get(w)) is not None and len(rows) <= self.common
+        ]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
@@ -237,22 +270,25 @@ def pair_features(
     rows: np.ndarray,
     index: OfferIndex,
 ) -> np.ndarray:
-    """One row of relevance.FEATURES per offer in `rows`."""
+    """One row of relevance.FEATURES per offer in `rows` (see relevance.py), counted from
+    the posting lists for all offers at once, then read at `rows`."""
     out = np.zeros((len(rows), len(relevance.FEATURES)), np.float64)
     out[:, 0] = semantic
     out[:, 1] = semantic_z
-    need_concepts = set(need_profile.concepts)
-    need_direct = set(need_profile.matched_words)
-    for k, row in enumerate(rows):
-        offer, other = index.offers[row], index.profiles[row]
-        out[k, 2] = relevance.lexical(need_profile.words, other.words)
-        offer_direct = set(other.matched_words)
-        union = need_direct | offer_direct
-        out[k, 3] = len(need_direct & offer_direct) / len(union) if union else 0.0
-        out[k, 4] = float(
-            bool(need_direct) and bool(offer_direct) and not need_concepts & set(other.concepts)
-        )
-        out[k, 5] = relevance.category_agreement(need.category, offer.category)
+    telling = relevance.telling(need_profile.words)
+    if telling:
+        out[:, 2] = index.counts(index.by_word, telling)[rows] / len(telling)
+    need_direct = need_profile.matched_words
+    if need_direct:
+        shared = index.counts(index.by_direct, need_direct)[rows]
+        union = len(need_direct) + index.direct_count[rows] - shared
+        out[:, 3] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+        related = index.counts(index.by_any, need_profile.concepts)[rows]
+        out[:, 4] = (index.direct_count[rows] > 0) & (related == 0)
+    code = index.category_code.get(need.category or "", 0)
+    if code:
+        theirs = index.category[rows]
+        out[:, 5] = np.where(theirs == 0, 0.0, np.where(theirs == code, 1.0, -1.0))
     return out
 
 
@@ -324,6 +360,7 @@ def _match_one(
     scores = np.round(100 * model.probability(features), 1)
     ranked = np.lexsort((index.ref_rank[rows], -scores))
     kept = [k for k in ranked if scores[k] >= min_score][:top]
+    said = what_is_said(need.title, need.skills) if kept else ""
     matches = []
     for rank, k in enumerate(kept, start=1):
         row = int(rows[k])
@@ -333,7 +370,7 @@ def _match_one(
         reasons = {
             "shared": shared,
             "terms": relevance.telling(need_profile.words & index.profiles[row].words)[:4],
-            "closest": closest_phrase(need, offer),
+            "closest": closest_phrase(said, index.phrases(row)),
             "relevance": "high" if scores[k] >= HIGH_SCORE else "medium",
             "proposed": bool(scores[k] >= DEFAULT_MIN_SCORE),
             "distance_km": None if math.isnan(km) else round(km, 1),
