@@ -74,6 +74,9 @@ class Config:
     # Matching: below this score nothing is proposed; at most this many offers per need.
     MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "20"))
     MATCH_TOP = int(os.environ.get("MATCH_TOP", "5"))
+    # Up to this many open offers a published listing is matched inside its request; beyond,
+    # the request queues it and the match-queue job (every minute) matches it.
+    MATCH_IN_REQUEST_OFFERS = int(os.environ.get("MATCH_IN_REQUEST_OFFERS", "2000"))
 
     # Mail: notifications are digested into the outbox table; the scheduler's
     # send-mails job sends it through SMTP only when MAIL_SERVER is set.

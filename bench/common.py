@@ -121,3 +121,40 @@ def needs_csv(count: int, seed: int = 7) -> str:
             ]
         )
     return out.getvalue()
+
+
+def offers_csv(count: int, seed: int = 11) -> str:
+    """Offers in import format v1, spread over 50 groups and 500 experts."""
+    from marketplace.imports.csvio import OFFER_COLUMNS
+
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(OFFER_COLUMNS)
+    start = date(2026, 1, 5)
+    for n in range(count):
+        postcode, commune, lat, lon = rng.choice(COMMUNES)
+        first = start + timedelta(days=rng.randrange(0, 300))
+        expert = n % 500
+        writer.writerow(
+            [
+                f"O-B{n:06d}",
+                f"Groupe {expert % 50}",
+                f"Expert {expert}",
+                f"expert{expert}@groupe{expert % 50}.example",
+                rng.choice(TITLES),
+                "Offre générée pour le banc d'essai. " * rng.randint(1, 4),
+                ";".join(rng.sample(SKILLS, rng.randint(1, 3))),
+                rng.choice(CATEGORIES),
+                rng.choice(["2", "3", "5", "10"]),
+                postcode,
+                commune,
+                lat,
+                lon,
+                rng.choice(["30", "60", "100"]),
+                rng.choice(["yes", "no"]),
+                first.isoformat(),
+                (first + timedelta(days=rng.randrange(30, 300))).isoformat(),
+            ]
+        )
+    return out.getvalue()

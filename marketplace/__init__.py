@@ -92,7 +92,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
 
     from marketplace import cli, http_errors
-    from marketplace.matching.services import connect_signals
+    from marketplace.matching.incremental import connect_signals
 
     connect_signals()  # the matcher follows needs and offers as they change
 

@@ -209,7 +209,12 @@ def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db)
         ran("remind", datetime(2026, 11, 26, 6, 59, 59, tzinfo=paris))  # just before 07:00
         ran("send-mails", datetime(2026, 11, 26, 10, 0, 2, tzinfo=paris))
         db.session.commit()
-        assert missed_jobs(now, paris) == ["log-delivered-days", "refresh-proposals", "remind"]
+        assert missed_jobs(now, paris) == [
+            "log-delivered-days",
+            "refresh-proposals",
+            "match-queue",  # every minute, never run
+            "remind",
+        ]
         # At 00:30 yesterday's 02:00 run is the last one due: nothing of the ledger is missed.
         early = datetime(2026, 11, 26, 0, 30, tzinfo=paris)
         assert "log-delivered-days" not in missed_jobs(early, paris)

@@ -16,9 +16,15 @@ from marketplace import clock
 from marketplace.extensions import db
 from marketplace.listings.models import ListingStatus
 from marketplace.matching import encoder
-from marketplace.matching.models import ListingEmbedding, Proposal, ProposalStatus
+from marketplace.matching.incremental import after_need_change, after_offer_change
+from marketplace.matching.models import (
+    ListingEmbedding,
+    MatchingRequest,
+    Proposal,
+    ProposalStatus,
+)
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE
-from marketplace.matching.services import after_need_change, after_offer_change, refresh_proposals
+from marketplace.matching.services import refresh_proposals
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.conftest import login
@@ -114,9 +120,12 @@ def test_vectors_are_stored_once_per_text_and_model(runner, app, monkeypatch):
         after_need_change(need, clock.now())
         assert len(calls) == 1 and len(calls[0]) == 1
         db.session.expire_all()
-        assert db.session.scalar(
-            select(ListingEmbedding.vector).where(ListingEmbedding.need_id == need.id)
-        ) != first
+        assert (
+            db.session.scalar(
+                select(ListingEmbedding.vector).where(ListingEmbedding.need_id == need.id)
+            )
+            != first
+        )
         db.session.commit()
     # A new model makes every vector stale: the job (or `match embed`) computes them again.
     monkeypatch.setattr(encoder, "model_version", lambda: "another-model/1")
@@ -131,7 +140,7 @@ def test_a_request_after_a_model_change_leaves_the_bulk_to_the_job(runner, app, 
     _import_own_set(runner)
     runner.invoke(args=["match", "embed"])
     monkeypatch.setattr(encoder, "model_version", lambda: "another-model/2")
-    monkeypatch.setattr("marketplace.matching.services.REQUEST_FILL_LIMIT", 5)
+    monkeypatch.setattr("marketplace.matching.incremental.REQUEST_FILL_LIMIT", 5)
     with app.app_context():
         need = db.session.scalar(select(Need).where(Need.ref == "N-2001"))
         after_need_change(need, clock.now())  # 22 stale offers > 5: not encoded here
@@ -243,3 +252,45 @@ def test_imports_act_without_a_request_and_bulk_vectors_come_from_the_cli(runner
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(count) == demo + 60  # 38 needs, 22 offers
+
+
+def test_on_a_large_market_publishing_queues_and_the_job_matches(runner, app):
+    """Above MATCH_IN_REQUEST_OFFERS the request only stores the vector and queues the
+    listing; the match-queue job then gives what the request would have given."""
+    _import_own_set(runner)
+    with app.app_context():
+        now = clock.now()
+        refresh_proposals(now)
+        batch = _proposals()
+        need = db.session.scalar(select(Need).where(Need.ref == "N-2001"))
+        offer = db.session.scalar(select(Offer).where(Offer.ref == "O-1002"))
+        need.status = offer.status = ListingStatus.DRAFT
+        db.session.execute(Proposal.__table__.delete().where(Proposal.need_id == need.id))
+        db.session.execute(Proposal.__table__.delete().where(Proposal.offer_id == offer.id))
+        db.session.commit()
+        without = _proposals()
+        app.config["MATCH_IN_REQUEST_OFFERS"] = 3
+        try:
+            for listing in (need, offer):
+                listing.status = ListingStatus.OPEN
+                db.session.flush()
+                handler = after_need_change if listing is need else after_offer_change
+                handler(listing, now)
+                handler(listing, now)  # twice: still one request in the queue
+            db.session.commit()
+            assert _proposals() == without  # nothing matched in the request
+            queued = db.session.execute(
+                select(MatchingRequest.need_id, MatchingRequest.offer_id)
+            ).all()
+            assert sorted(queued, key=str) == sorted([(need.id, None), (None, offer.id)], key=str)
+            assert db.session.scalar(
+                select(ListingEmbedding.id).where(ListingEmbedding.need_id == need.id)
+            )
+        finally:
+            app.config["MATCH_IN_REQUEST_OFFERS"] = 2000
+    result = runner.invoke(args=["jobs", "run", "match-queue"])
+    assert result.exit_code == 0, result.output
+    assert "needs=1, offers=1" in result.output
+    with app.app_context():
+        assert _proposals() == batch
+        assert not db.session.scalar(select(MatchingRequest.id))

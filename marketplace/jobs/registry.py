@@ -43,6 +43,12 @@ JOBS: tuple[JobDefinition, ...] = (
         {"hour": 3, "minute": 0},
     ),
     JobDefinition(
+        "match-queue",
+        "Match the needs and offers published on a large market (queued by their request)",
+        bodies.match_queue,
+        {"minute": "*"},
+    ),
+    JobDefinition(
         "purge-login-attempts",
         "Delete failed logins older than the throttling window",
         bodies.purge,

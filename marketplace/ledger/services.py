@@ -12,8 +12,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import STAFF_ROLES
@@ -23,7 +21,7 @@ from marketplace.ledger.models import LedgerEntry, LedgerSource
 from marketplace.missions.access import capacities
 from marketplace.missions.models import Mission, MissionSession, SessionStatus
 from marketplace.quota import services as quota
-from marketplace.sql import among
+from marketplace.sql import among, upsert
 
 GRACE_DAYS = 7
 # Sessions per transaction: their ids are bound parameters (SQLite allows 32,766).
@@ -57,8 +55,6 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
     Returns (session, days, mission, convention, group) for the rows inserted now; a
     session another run logged first returns nothing.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     source = (
         select(
             Mission.convention_id,
@@ -75,7 +71,7 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
     )
     table = LedgerEntry.__table__
     statement = (
-        insert(table)
+        upsert(table)
         .from_select(
             [
                 "convention_id",

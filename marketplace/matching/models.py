@@ -94,3 +94,22 @@ class ListingEmbedding(db.Model):
     text_key: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MatchingRequest(db.Model):
+    """A listing published or edited on a large market, waiting for the `match-queue` job
+    (a request matches in place only while the market is small: MATCH_IN_REQUEST_OFFERS)."""
+
+    __tablename__ = "matching_requests"
+    __table_args__ = (
+        CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("needs.id", ondelete="CASCADE"), unique=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), unique=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

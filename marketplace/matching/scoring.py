@@ -31,6 +31,8 @@ DEFAULT_MIN_SCORE = 20.0
 HIGH_SCORE = 60.0
 # Semantic candidates scored per need; offers sharing a concept or a word are added.
 SHORTLIST = 100
+# Needs whose similarities to every offer are computed in one matrix product.
+NEED_BATCH = 256
 # A word written by more than this share of the offers tells nothing (blocking only).
 COMMON_WORD_SHARE = 0.05
 
@@ -149,6 +151,21 @@ def feasible(need: NeedData, offer: OfferData) -> tuple[bool, float | None, str 
     return True, distance, None
 
 
+def _point(lat: float | None, lon: float | None) -> tuple[float, float, float]:
+    """A place on the unit sphere; nan when unknown."""
+    if lat is None or lon is None:
+        return (math.nan, math.nan, math.nan)
+    phi, lam = math.radians(lat), math.radians(lon)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+def km(chord2: float) -> float | None:
+    """The great-circle distance for a squared chord on the unit sphere (None: unknown)."""
+    if math.isnan(chord2):
+        return None
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(chord2) / 2))
+
+
 def _day(value: date | None, missing: int) -> int:
     # A missing bound makes the window empty: start after end.
     if value is None:
@@ -157,6 +174,38 @@ def _day(value: date | None, missing: int) -> int:
 
 
 # ---------------------------------------------------------------- the offers as arrays
+
+
+class RowSets:
+    """A set of keys per offer (words, concepts) as integer ids in CSR arrays: counting
+    how many of a need's keys each of a few offers has costs what those offers hold."""
+
+    def __init__(self, per_row: list):
+        self.ids: dict[str, int] = {}
+        indptr, indices = [0], []
+        for keys in per_row:
+            indices.extend(self.ids.setdefault(k, len(self.ids)) for k in keys)
+            indptr.append(len(indices))
+        self.indptr = np.array(indptr, np.int64)
+        self.indices = np.array(indices, np.int64)
+
+    def count(self, rows: np.ndarray, keys) -> np.ndarray:
+        wanted = [self.ids[k] for k in keys if k in self.ids]
+        found = np.zeros(len(rows), np.float64)
+        if not wanted or not len(rows):
+            return found
+        starts = self.indptr[rows]
+        sizes = self.indptr[rows + 1] - starts
+        total = int(sizes.sum())
+        if not total:
+            return found
+        # The positions of every key of every row, in one array: start + 0..size-1.
+        positions = np.arange(total) + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+        member = np.zeros(len(self.ids), bool)
+        member[wanted] = True
+        hits = member[self.indices[positions]]
+        owner = np.repeat(np.arange(len(rows)), sizes)
+        return np.bincount(owner, weights=hits, minlength=len(rows))
 
 
 class OfferIndex:
@@ -171,11 +220,12 @@ class OfferIndex:
         self.vocabulary = vocabulary
         self.profiles = [profile(o.title, o.skills, o.description, vocabulary) for o in offers]
         self.vectors = vectors_of(offers)
-        nan = float("nan")
-        self.lat = np.radians(np.array([nan if o.lat is None else o.lat for o in offers]))
-        self.lon = np.radians(np.array([nan if o.lon is None else o.lon for o in offers]))
-        self.cos_lat = np.cos(self.lat)
+        # Places as points on the unit sphere (nan where unknown): a block of needs gets its
+        # distances to every offer from one matrix product; max_km as the longest chord.
+        self.xyz = np.array([_point(o.lat, o.lon) for o in offers]).reshape(len(offers), 3).T
         self.max_km = np.array([o.max_km for o in offers], np.float64)
+        half_angle = np.minimum(self.max_km / (2 * EARTH_RADIUS_KM), math.pi / 2)
+        self.chord2_max = (2 * np.sin(half_angle)) ** 2
         self.remote = np.array([o.remote_ok for o in offers], bool)
         self.remaining = np.array([o.days_remaining for o in offers], np.float64)
         self.start = np.array([_day(o.available_from, -1) for o in offers], np.int64)
@@ -185,51 +235,51 @@ class OfferIndex:
         self.ref_rank[sorted(range(len(offers)), key=lambda i: offers[i].ref)] = np.arange(
             len(offers)
         )
-        # Posting lists: which offers write each word, name each concept directly, or name
-        # it or a narrower one. The pair features are counted from them for all offers at
-        # once; the rarer words and the concepts also bring candidates beside the semantic ones.
+        # Each offer's words, directly named concepts, and concepts with their broader ones,
+        # to count a need's among a few offers; posting lists of the rarer words and of the
+        # concepts bring candidates beside the semantic ones.
+        self.words = RowSets([p.words for p in self.profiles])
+        self.direct = RowSets([p.matched_words for p in self.profiles])
+        self.related = RowSets([p.concepts for p in self.profiles])
+        common = max(20, int(COMMON_WORD_SHARE * len(offers)))
         by_word: dict[str, list[int]] = defaultdict(list)
         by_direct: dict[str, list[int]] = defaultdict(list)
-        by_any: dict[str, list[int]] = defaultdict(list)
         for row, item in enumerate(self.profiles):
             for word in item.words:
                 by_word[word].append(row)
             for concept_id in item.matched_words:
                 by_direct[concept_id].append(row)
-            for concept_id in item.concepts:
-                by_any[concept_id].append(row)
-        self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items()}
+        self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items() if len(r) <= common}
         self.by_direct = {c: np.array(r, np.int64) for c, r in by_direct.items()}
-        self.by_any = {c: np.array(r, np.int64) for c, r in by_any.items()}
-        self.common = max(20, int(COMMON_WORD_SHARE * len(offers)))
         self.direct_count = np.array([len(p.matched_words) for p in self.profiles], np.float64)
         categories = sorted({o.category for o in offers if o.category})
         self.category_code = {c: i for i, c in enumerate(categories, start=1)}
         self.category = np.array([self.category_code.get(o.category, 0) for o in offers])
         self._phrases: dict[int, list[tuple[str, str]]] = {}
 
-    def feasible_rows(self, need: NeedData) -> tuple[np.ndarray, np.ndarray]:
-        """(the offers that break no hard constraint, their distance in km or nan)."""
-        if need.earliest is None or need.latest is None:
-            return np.zeros(0, np.int64), np.zeros(0)
+    def feasible_block(self, needs: list[NeedData]) -> tuple[np.ndarray, np.ndarray]:
+        """For a block of needs at once: (allowed, chord²), each (needs, offers).
+
+        allowed: no hard constraint broken (window, days left, distance unless both sides
+        accept remote work; an unknown distance is never near). chord²: squared chord
+        between the places on the unit sphere (nan when unknown), see km().
+        """
+        early = np.array([_day(n.earliest, -1) for n in needs], np.int64)
+        late = np.array([_day(n.latest, -2) for n in needs], np.int64)
         fits = (
-            (self.start <= need.latest.toordinal())
-            & (self.end >= need.earliest.toordinal())
-            & (self.remaining > 0)
+            (self.start[None, :] <= late[:, None])
+            & (self.end[None, :] >= early[:, None])
+            & (self.remaining > 0)[None, :]
         )
-        rows = np.nonzero(fits)[0]
-        distance = np.full(len(rows), np.nan)
-        if need.lat is not None and need.lon is not None:
-            lat, lon = math.radians(need.lat), math.radians(need.lon)
-            a = (
-                np.sin((self.lat[rows] - lat) / 2) ** 2
-                + math.cos(lat) * self.cos_lat[rows] * np.sin((self.lon[rows] - lon) / 2) ** 2
-            )
-            distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        here = np.array([_point(n.lat, n.lon) for n in needs]).reshape(len(needs), 3)
         with np.errstate(invalid="ignore"):
-            near = distance <= self.max_km[rows]  # nan (unknown) is never near
-        allowed = near | (self.remote[rows] & bool(need.remote_ok))
-        return rows[allowed], distance[allowed]
+            chord2 = np.maximum(0.0, 2.0 - 2.0 * (here @ self.xyz))
+            # nan (unknown) is never near; the margin keeps a rounding difference with the
+            # haversine of feasible() from ever letting through a pair it refuses.
+            near = chord2 <= self.chord2_max[None, :] * (1 - 1e-9)
+        remote = np.array([bool(n.remote_ok) for n in needs])
+        allowed = fits & (near | (remote[:, None] & self.remote[None, :]))
+        return allowed, chord2
 
     def phrases(self, row: int) -> list[tuple[str, str]]:
         """The offer's phrases for explanations, normalised once per run."""
@@ -239,24 +289,18 @@ class OfferIndex:
             found = self._phrases[row] = phrases_of(offer.title, offer.skills)
         return found
 
-    def counts(self, postings: dict[str, np.ndarray], keys) -> np.ndarray:
-        """For every offer, how many of `keys` it has (from the posting lists)."""
+    def evidence(self, need_profile: Profile) -> np.ndarray:
+        """For every offer: the need's concepts it names (twice) and rarer words it writes."""
         found = np.zeros(len(self.offers), np.float64)
-        for key in keys:
-            rows = postings.get(key)
+        for concept_id in need_profile.matched_words:
+            rows = self.by_direct.get(concept_id)
+            if rows is not None:
+                found[rows] += 2
+        for word in need_profile.words:
+            rows = self.by_word.get(word)
             if rows is not None:
                 found[rows] += 1
         return found
-
-    def lexical_rows(self, need_profile: Profile) -> np.ndarray:
-        """Offers naming one of the need's concepts or writing one of its rarer words."""
-        found = [self.by_direct[c] for c in need_profile.matched_words if c in self.by_direct]
-        found += [
-            rows
-            for w in need_profile.words
-            if (rows := self.by_word.get(w)) is not None and len(rows) <= self.common
-        ]
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
 # ---------------------------------------------------------------- matching
@@ -277,13 +321,13 @@ def pair_features(
     out[:, 1] = semantic_z
     telling = relevance.telling(need_profile.words)
     if telling:
-        out[:, 2] = index.counts(index.by_word, telling)[rows] / len(telling)
+        out[:, 2] = index.words.count(rows, telling) / len(telling)
     need_direct = need_profile.matched_words
     if need_direct:
-        shared = index.counts(index.by_direct, need_direct)[rows]
+        shared = index.direct.count(rows, need_direct)
         union = len(need_direct) + index.direct_count[rows] - shared
         out[:, 3] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
-        related = index.counts(index.by_any, need_profile.concepts)[rows]
+        related = index.related.count(rows, need_profile.concepts)
         out[:, 4] = (index.direct_count[rows] > 0) & (related == 0)
     code = index.category_code.get(need.category or "", 0)
     if code:
@@ -304,10 +348,18 @@ def match_all(
     """For each need, the feasible offers at or above `min_score`, best first (at most `top`)."""
     index = OfferIndex(offers, vocabulary or default_vocabulary())
     model = relevance.load_model()
-    return {
-        need.ref: _match_one(*prepared, index, model, top, min_score, lang)
-        for need, prepared in zip(needs, prepare_needs(needs, index.vocabulary), strict=True)
-    }
+    prepared = list(prepare_needs(needs, index.vocabulary))
+    results: dict[str, list[Match]] = {}
+    for start in range(0, len(prepared), NEED_BATCH):
+        part = prepared[start : start + NEED_BATCH]
+        # Per batch of needs, matrix products (BLAS 3) rather than one pass per need.
+        sims = np.stack([item[2] for item in part]) @ index.vectors.T
+        allowed, chord2 = index.feasible_block([item[0] for item in part])
+        for k, item in enumerate(part):
+            results[item[0].ref] = _match_one(
+                *item, index, model, top, min_score, lang, (allowed[k], chord2[k], sims[k])
+            )
+    return results
 
 
 def prepare_needs(needs: list[NeedData], vocabulary: Vocabulary):
@@ -326,18 +378,28 @@ def candidates(
     anchor: tuple[float, float],
     index: OfferIndex,
     shortlist: int | None = SHORTLIST,
+    block: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(the feasible offers worth scoring, their distance in km or nan, their features).
+    """(the feasible offers worth scoring, their squared chords (see km()), their features).
 
-    With more than `shortlist` feasible offers, the semantically closest ones are kept
-    along with every feasible offer sharing a concept or a telling word with the need.
+    `block`: the need's row of feasible_block() and its cosines to every offer, when
+    computed for a batch of needs. With more than `shortlist` feasible offers, the
+    `shortlist` semantically closest ones are kept, and as many of those sharing the most
+    concepts and rarer words with the need.
     """
-    rows, distance = index.feasible_rows(need)
-    semantic = index.vectors[rows] @ vector
+    if block is None:
+        allowed, chord2 = index.feasible_block([need])
+        block = (allowed[0], chord2[0], index.vectors @ vector)
+    rows = np.nonzero(block[0])[0]
+    distance, semantic = block[1][rows], block[2][rows]
     if shortlist is not None and len(rows) > shortlist:
         keep = np.zeros(len(rows), bool)
         keep[np.argpartition(-semantic, shortlist)[:shortlist]] = True
-        keep |= np.isin(rows, index.lexical_rows(need_profile))
+        evidence = index.evidence(need_profile)[rows]
+        some = int(np.count_nonzero(evidence))
+        if some:
+            best = min(shortlist, some)
+            keep[np.argpartition(-evidence, best - 1)[:best]] = True
         rows, distance, semantic = rows[keep], distance[keep], semantic[keep]
     semantic_z = (semantic - anchor[0]) / anchor[1]
     return rows, distance, pair_features(need, need_profile, semantic, semantic_z, rows, index)
@@ -353,19 +415,20 @@ def _match_one(
     top: int,
     min_score: float,
     lang: str,
+    block: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> list[Match]:
-    rows, distance, features = candidates(need, need_profile, vector, anchor, index)
+    rows, chord2, features = candidates(need, need_profile, vector, anchor, index, block=block)
     if not len(rows):
         return []
     scores = np.round(100 * model.probability(features), 1)
     ranked = np.lexsort((index.ref_rank[rows], -scores))
-    kept = [k for k in ranked if scores[k] >= min_score][:top]
-    said = what_is_said(need.title, need.skills) if kept else ""
+    kept = ranked[scores[ranked] >= min_score][:top]
+    said = what_is_said(need.title, need.skills) if len(kept) else ""
     matches = []
     for rank, k in enumerate(kept, start=1):
         row = int(rows[k])
         offer = index.offers[row]
-        km = float(distance[k])
+        distance = km(float(chord2[k]))
         shared = sorted(set(need_profile.matched_words) & set(index.profiles[row].matched_words))
         reasons = {
             "shared": shared,
@@ -373,7 +436,7 @@ def _match_one(
             "closest": closest_phrase(said, index.phrases(row)),
             "relevance": "high" if scores[k] >= HIGH_SCORE else "medium",
             "proposed": bool(scores[k] >= DEFAULT_MIN_SCORE),
-            "distance_km": None if math.isnan(km) else round(km, 1),
+            "distance_km": None if distance is None else round(distance, 1),
             "remote": bool(need.remote_ok and offer.remote_ok),
             "window": _overlap_window(need, offer),
             "semantic": round(float(features[k, 0]), 3),

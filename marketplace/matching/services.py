@@ -15,11 +15,14 @@ from marketplace.accounts.roles import Role
 from marketplace.accounts.services import sme_managers
 from marketplace.extensions import db
 from marketplace.listings.models import ListingStatus
-from marketplace.listings.signals import need_changed, offer_changed
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.assignment import assign_greedy
 from marketplace.matching.embeddings import current_vectors
-from marketplace.matching.models import OPEN_PROPOSAL_STATUSES, Proposal, ProposalStatus
+from marketplace.matching.models import (
+    OPEN_PROPOSAL_STATUSES,
+    Proposal,
+    ProposalStatus,
+)
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
 from marketplace.needs.models import Need
 from marketplace.notifications.services import notify, once
@@ -205,51 +208,6 @@ def closest_below_line(need: Need, count: int = 5) -> list[tuple[Offer, Match]]:
     for m in below:
         m.reasons["proposed"] = False
     return [(by_ref[m.offer_ref], m) for m in below]
-
-
-def connect_signals() -> None:
-    """Listen to the listings' events: a need or an offer changed, proposals follow."""
-    need_changed.connect(after_need_change)
-    offer_changed.connect(after_offer_change)
-
-
-def after_need_change(need: Need, now: datetime) -> None:
-    """A need was published or edited: its proposals are computed again."""
-    if need.status == ListingStatus.OPEN:
-        refresh_proposals(now, need_ids=[need.id], fill_limit=REQUEST_FILL_LIMIT)
-    else:
-        db.session.execute(
-            delete(Proposal).where(
-                Proposal.need_id == need.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
-
-
-def after_offer_change(offer: Offer, now: datetime) -> None:
-    """An offer was published, edited or withdrawn: only the needs it enters or leaves are
-    matched again (a pair's score depends on that pair alone, so the others cannot move).
-    """
-    had = set(
-        db.session.scalars(
-            select(Proposal.need_id).where(
-                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
-    )
-    enters: set[int] = set()
-    if offer.status == ListingStatus.OPEN and offer.days_remaining > 0:
-        needs = open_needs()
-        min_score = current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE)
-        found = compute(needs, [offer], top=1, min_score=min_score, fill_limit=REQUEST_FILL_LIMIT)
-        enters = {n.id for n in needs if found.get(n.ref)}
-    else:
-        db.session.execute(
-            delete(Proposal).where(
-                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
-    if had | enters:
-        refresh_proposals(now, need_ids=sorted(had | enters), fill_limit=REQUEST_FILL_LIMIT)
 
 
 def visible_proposals(user, need_query, offer_query):
