@@ -294,3 +294,20 @@ def test_on_a_large_market_publishing_queues_and_the_job_matches(runner, app):
     with app.app_context():
         assert _proposals() == batch
         assert not db.session.scalar(select(MatchingRequest.id))
+
+
+def test_publishing_on_a_large_market_says_the_matcher_is_looking(runner, app, client, factory):
+    _import_own_set(runner)  # 22 open offers, more than the limit below
+    from tests.conftest import post_form
+    from tests.test_listings import need_form
+
+    app.config["MATCH_IN_REQUEST_OFFERS"] = 3
+    try:
+        login(client, factory.user(role="sme_manager").email, factory.password)
+        response = post_form(client, "/needs/new", need_form(publish="1"), token_from="/needs/new")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    finally:
+        app.config["MATCH_IN_REQUEST_OFFERS"] = 2000
+    assert "publié : l&#39;appariement cherche des experts." in page
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(MatchingRequest.id))) == 1

@@ -52,6 +52,12 @@ def request_matching(listing: Need | Offer, now: datetime) -> None:
     )
 
 
+def is_queued(listing: Need | Offer) -> bool:
+    """Waiting for the match-queue job (published on a large market)."""
+    column = MatchingRequest.need_id if isinstance(listing, Need) else MatchingRequest.offer_id
+    return db.session.scalar(select(MatchingRequest.id).where(column == listing.id)) is not None
+
+
 def after_need_change(need: Need, now: datetime) -> None:
     """A need was published or edited: its proposals are computed again (in the request on
     a small market; on a large one its vector now, its proposals by the match-queue job)."""

@@ -24,6 +24,7 @@ from marketplace.listings.services import (
 )
 from marketplace.listings.skills import skill_suggestions
 from marketplace.listings.visibility import get_visible_need, visible_needs
+from marketplace.matching.incremental import is_queued
 from marketplace.matching.models import Proposal
 from marketplace.matching.services import closest_below_line, proposals_for
 from marketplace.needs.models import NEED_STATUSES, Need
@@ -102,7 +103,15 @@ def _form_page(need: Need | None):
             if publish:
                 act_on_need(current_user, need, "publish", now)  # the matcher runs here
             db.session.commit()
-            if publish:
+            if publish and is_queued(need):
+                flash(
+                    _(
+                        "Need %(ref)s published: the matcher looks for experts.",
+                        ref=need.ref,
+                    ),
+                    "success",
+                )
+            elif publish:
                 found = db.session.scalar(
                     select(func.count(Proposal.id)).where(Proposal.need_id == need.id)
                 )
