@@ -72,7 +72,7 @@ class Config:
     LEDGER_BATCH_SIZE = int(os.environ.get("LEDGER_BATCH_SIZE", "10000"))
 
     # Matching: below this score nothing is proposed; at most this many offers per need.
-    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "20"))
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "30"))
     MATCH_TOP = int(os.environ.get("MATCH_TOP", "5"))
     # Up to this many open offers a published listing is matched inside its request; beyond,
     # the request queues it and the match-queue job (every minute) matches it.

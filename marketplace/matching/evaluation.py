@@ -7,21 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from marketplace.matching.scoring import Match, NeedData, OfferData, feasible
-from marketplace.textnorm import fold
-
-# Words that only one of the two languages writes often: enough to tell a need's language.
-_FRENCH = frozenset(
-    "le la les des du de et pour nous notre nos une un est sur avec dans au aux".split()
-)
-_ENGLISH = frozenset("the and for our we with to of is in on an are this that need help".split())
-
-
-def language(text: str) -> str:
-    """'fr' or 'en', from the function words the text uses (French when in doubt)."""
-    words = fold(text).split()
-    french = sum(w in _FRENCH for w in words)
-    english = sum(w in _ENGLISH for w in words)
-    return "en" if english > french else "fr"
+from marketplace.matching.text import language
 
 
 def abstention_auc(confidence: dict[str, float], has_fit: dict[str, bool]) -> float | None:

@@ -35,7 +35,17 @@ from marketplace.matching import encoder
 DATA = Path(__file__).parent / "data"
 MODEL_PATH = DATA / "relevance.json"
 ANCHORS_PATH = DATA / "anchors.txt"
-FEATURES = ("semantic", "semantic_z", "lexical", "concepts", "conflict", "category")
+FEATURES = (
+    "semantic",
+    "semantic_z",
+    "lexical",
+    "concepts",
+    "conflict",
+    "category",
+    "cross_language",
+    "semantic_z_across",
+    "heading_lexical",
+)
 
 
 @dataclass(frozen=True)

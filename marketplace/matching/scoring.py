@@ -13,6 +13,7 @@ batch run gives.
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,12 +23,12 @@ import numpy as np
 from marketplace.geo.distance import EARTH_RADIUS_KM, haversine_km
 from marketplace.matching import encoder, relevance
 from marketplace.matching.explain import closest_phrase, explain, phrases_of, what_is_said
-from marketplace.matching.text import tokens
+from marketplace.matching.text import language, tokens
 from marketplace.matching.vocabulary import Vocabulary, default_vocabulary
 
 # The line: an offer is proposed when it is acceptable with a probability of at least
-# 20 % (docs/matching.md says how it was chosen). « Très pertinent » from 60 %.
-DEFAULT_MIN_SCORE = 20.0
+# 30 % (docs/matching.md says how it was chosen). « Très pertinent » from 60 %.
+DEFAULT_MIN_SCORE = 30.0
 HIGH_SCORE = 60.0
 # Semantic candidates scored per need; offers sharing a concept or a word are added.
 SHORTLIST = 100
@@ -87,13 +88,22 @@ class Profile:
     concepts: dict[str, float]
     matched_words: dict[str, list[str]]
     words: frozenset[str]
+    language: str = "fr"
+    # The title's and the skills' words alone: what a listing says it is about.
+    heading: frozenset[str] = frozenset()
 
 
 def profile(title: str, skills: str, description: str, vocabulary: Vocabulary) -> Profile:
     strengths: dict[str, float] = {}
     words: dict[str, list[str]] = defaultdict(list)
-    for text in (title, skills.replace(";", " ; "), description):
-        for concept_id, matched in vocabulary.find(text):
+    every: set[str] = set()
+    heading: set[str] = set()
+    for text in (title, skills, description):
+        typed = tokens(text)
+        every.update(typed)
+        if text is not description:
+            heading.update(typed)
+        for concept_id, matched in vocabulary.find_tokens(typed):
             strengths[concept_id] = 1.0
             if matched not in words[concept_id]:
                 words[concept_id].append(matched)
@@ -101,7 +111,14 @@ def profile(title: str, skills: str, description: str, vocabulary: Vocabulary) -
         broader = vocabulary.concepts[concept_id].broader
         if broader:
             strengths.setdefault(broader, 0.7)
-    return Profile(strengths, dict(words), frozenset(tokens(f"{title} {skills} {description}")))
+    # Interned: the same word in many listings is one string in memory.
+    return Profile(
+        strengths,
+        dict(words),
+        frozenset(sys.intern(w) for w in every),
+        language(f"{title} {description}"),
+        frozenset(sys.intern(w) for w in heading),
+    )
 
 
 def listing_text(item: NeedData | OfferData) -> str:
@@ -239,6 +256,7 @@ class OfferIndex:
         # to count a need's among a few offers; posting lists of the rarer words and of the
         # concepts bring candidates beside the semantic ones.
         self.words = RowSets([p.words for p in self.profiles])
+        self.headings = RowSets([p.heading for p in self.profiles])
         self.direct = RowSets([p.matched_words for p in self.profiles])
         self.related = RowSets([p.concepts for p in self.profiles])
         common = max(20, int(COMMON_WORD_SHARE * len(offers)))
@@ -252,6 +270,7 @@ class OfferIndex:
         self.by_word = {w: np.array(r, np.int64) for w, r in by_word.items() if len(r) <= common}
         self.by_direct = {c: np.array(r, np.int64) for c, r in by_direct.items()}
         self.direct_count = np.array([len(p.matched_words) for p in self.profiles], np.float64)
+        self.english = np.array([p.language == "en" for p in self.profiles], bool)
         categories = sorted({o.category for o in offers if o.category})
         self.category_code = {c: i for i, c in enumerate(categories, start=1)}
         self.category = np.array([self.category_code.get(o.category, 0) for o in offers])
@@ -329,6 +348,11 @@ def pair_features(
         out[:, 3] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
         related = index.related.count(rows, need_profile.concepts)
         out[:, 4] = (index.direct_count[rows] > 0) & (related == 0)
+    out[:, 6] = index.english[rows] != (need_profile.language == "en")
+    out[:, 7] = out[:, 1] * out[:, 6]
+    heading = relevance.telling(need_profile.heading)
+    if heading:
+        out[:, 8] = index.headings.count(rows, heading) / len(heading)
     code = index.category_code.get(need.category or "", 0)
     if code:
         theirs = index.category[rows]
@@ -350,8 +374,10 @@ def match_all(
     model = relevance.load_model()
     prepared = list(prepare_needs(needs, index.vocabulary))
     results: dict[str, list[Match]] = {}
-    for start in range(0, len(prepared), NEED_BATCH):
-        part = prepared[start : start + NEED_BATCH]
+    # Batches of needs sized so that a (needs, offers) block stays near 2 million cells.
+    batch = max(16, min(NEED_BATCH, 2_000_000 // max(1, len(offers))))
+    for start in range(0, len(prepared), batch):
+        part = prepared[start : start + batch]
         # Per batch of needs, matrix products (BLAS 3) rather than one pass per need.
         sims = np.stack([item[2] for item in part]) @ index.vectors.T
         allowed, chord2 = index.feasible_block([item[0] for item in part])

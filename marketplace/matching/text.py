@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketplace.textnorm import fold
 
-__all__ = ["STOP_WORDS", "fold", "normalise", "stem", "tokens"]
+__all__ = ["STOP_WORDS", "fold", "language", "normalise", "stem", "tokens"]
 
 # French and English words that carry no expertise. Kept short on purpose:
 # 'plan', 'audit', 'formation' are not stop words, they are ambiguous, and the
@@ -41,3 +41,18 @@ def tokens(text: str | None) -> list[str]:
 def normalise(text: str | None) -> str:
     """The tokens joined by spaces: what fuzzy comparisons work on."""
     return " ".join(tokens(text))
+
+
+# Words that only one of the two languages writes often: enough to tell a need's language.
+_FRENCH = frozenset(
+    "le la les des du de et pour nous notre nos une un est sur avec dans au aux".split()
+)
+_ENGLISH = frozenset("the and for our we with to of is in on an are this that need help".split())
+
+
+def language(text: str) -> str:
+    """'fr' or 'en', from the function words the text uses (French when in doubt)."""
+    words = fold(text).split()
+    french = sum(w in _FRENCH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english > french else "fr"

@@ -87,7 +87,11 @@ class Vocabulary:
 
     def find(self, text: str | None) -> list[tuple[str, str]]:
         """(concept id, the words that matched) for each term found, longest terms first."""
-        words = [self.close(w) for w in tokens(text)]
+        return self.find_tokens(tokens(text))
+
+    def find_tokens(self, typed: list[str]) -> list[tuple[str, str]]:
+        """find() on a text already cut into tokens (text.tokens)."""
+        words = [self.close(w) for w in typed]
         found: list[tuple[str, str]] = []
         index = 0
         heads = self.terms_by_head
