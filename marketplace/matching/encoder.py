@@ -36,8 +36,17 @@ class EncoderUnavailable(RuntimeError):
 def listing_text(title: str, skills: str = "", description: str = "") -> str:
     """What the encoder reads of a listing: title. skills. description, bounded."""
     skills = ", ".join(s.strip() for s in (skills or "").split(";") if s.strip())
-    parts = [p for p in ((title or "").strip(), skills, (description or "").strip()) if p]
+    parts = [_tame(p) for p in ((title or "").strip(), skills, (description or "").strip()) if p]
     return _SPACES.sub(" ", ". ".join(parts))[:MAX_CHARS].strip()
+
+
+def _tame(text: str) -> str:
+    """A field typed in capitals (« FORMATION ELINGAGE POUR NOS CARISTES ») in lower case:
+    the encoder learnt from ordinary writing and reads shouting poorly."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.7 * len(letters):
+        return text.lower()
+    return text
 
 
 def _resources() -> Path | None:
