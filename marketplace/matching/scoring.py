@@ -23,7 +23,7 @@ import numpy as np
 from marketplace.geo.distance import EARTH_RADIUS_KM, haversine_km
 from marketplace.matching import encoder, relevance
 from marketplace.matching.explain import closest_phrase, explain, phrases_of, what_is_said
-from marketplace.matching.text import language, tokens
+from marketplace.matching.text import language, surface_forms, tokens
 from marketplace.matching.vocabulary import Vocabulary, default_vocabulary
 
 # The line: an offer is proposed when it is acceptable with a probability of at least
@@ -450,6 +450,7 @@ def _match_one(
     ranked = np.lexsort((index.ref_rank[rows], -scores))
     kept = ranked[scores[ranked] >= min_score][:top]
     said = what_is_said(need.title, need.skills) if len(kept) else ""
+    written = surface_forms(f"{need.title} {need.skills} {need.description}") if len(kept) else {}
     matches = []
     for rank, k in enumerate(kept, start=1):
         row = int(rows[k])
@@ -458,7 +459,10 @@ def _match_one(
         shared = sorted(set(need_profile.matched_words) & set(index.profiles[row].matched_words))
         reasons = {
             "shared": shared,
-            "terms": relevance.telling(need_profile.words & index.profiles[row].words)[:4],
+            "terms": [
+                written.get(w, w)
+                for w in relevance.telling(need_profile.words & index.profiles[row].words)[:4]
+            ],
             "closest": closest_phrase(said, index.phrases(row)),
             "relevance": "high" if scores[k] >= HIGH_SCORE else "medium",
             "proposed": bool(scores[k] >= DEFAULT_MIN_SCORE),

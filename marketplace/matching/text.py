@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from marketplace.textnorm import fold
 
-__all__ = ["STOP_WORDS", "fold", "language", "normalise", "stem", "tokens"]
+_WORDS = re.compile(r"\w+")
+
+__all__ = ["STOP_WORDS", "fold", "language", "normalise", "stem", "surface_forms", "tokens"]
 
 # French and English words that carry no expertise. Kept short on purpose:
 # 'plan', 'audit', 'formation' are not stop words, they are ambiguous, and the
@@ -36,6 +40,15 @@ def stem(token: str) -> str:
 def tokens(text: str | None) -> list[str]:
     """Folded, stemmed tokens without stop words, in reading order."""
     return [stem(t) for t in fold(text).split() if t not in STOP_WORDS]
+
+
+def surface_forms(text: str | None) -> dict[str, str]:
+    """Token -> the word as first written in the text (« salariés » for 'salarie')."""
+    found: dict[str, str] = {}
+    for word in _WORDS.findall(text or ""):
+        for token in tokens(word):
+            found.setdefault(token, word)
+    return found
 
 
 def normalise(text: str | None) -> str:

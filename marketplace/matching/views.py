@@ -44,6 +44,12 @@ def relevance_filter(reasons: dict) -> str:
     return relevance_label(reasons, str(get_locale()))
 
 
+@bp.app_template_filter("score")
+def score_filter(score: float) -> str:
+    """A score as a whole number; under 1, « < 1 » rather than a 0 that reads as nothing."""
+    return "< 1" if score < 1 else str(round(score))
+
+
 @bp.app_context_processor
 def score_legend() -> dict:
     return {

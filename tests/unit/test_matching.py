@@ -381,3 +381,18 @@ def test_a_semantic_match_says_which_subject_is_close():
     assert "Sujet proche : « " in result[0].reasons["text"]
     english_text = match_all([english], [night], lang="en")["N-1"][0].reasons["text"]
     assert "Close subject: “" in english_text
+
+
+def test_shared_terms_are_shown_as_the_need_wrote_them():
+    roofs = need(
+        title="Étanchéité de nos toitures-terrasses",
+        skills="",
+        description="Les toitures-terrasses de l'atelier fuient après chaque orage.",
+    )
+    roofer = offer(
+        title="Toitures-terrasses : étanchéité, relevés et évacuation des eaux pluviales",
+        skills="étanchéité;toitures",
+    )
+    result = match_all([roofs], [roofer], min_score=0)["N-1"]
+    text = result[0].reasons["text"]
+    assert text.startswith("Termes communs : ") and "Étanchéité" in text, text
