@@ -315,7 +315,8 @@ def test_the_scoring_code_imports_neither_flask_nor_sqlalchemy():
     code = (
         "import sys, marketplace.matching.scoring, marketplace.matching.evaluation,"
         " marketplace.matching.encoder, marketplace.matching.relevance,"
-        " marketplace.matching.explain, marketplace.matching.fitting;"
+        " marketplace.matching.explain, marketplace.matching.fitting,"
+        " marketplace.matching.listings, marketplace.matching.offer_index;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy',"
         " 'flask_sqlalchemy')]; print(bad); sys.exit(1 if bad else 0)"
     )
