@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\x00]")
@@ -47,9 +47,15 @@ def csv_row(values: Iterable) -> list[str]:
 def xlsx_append(sheet, values: Iterable) -> None:
     """Append a row to an openpyxl sheet: numbers stay numbers, text is never a formula
     (and loses the control characters the XLSX format cannot hold)."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+    row = []
+    for value in values:
+        if isinstance(value, str):
+            # The cell is made here rather than found again after append(): reading
+            # sheet[sheet.max_row] scans every cell, which made a long sheet quadratic.
+            cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
             if _needs_quote(cell.value):
                 cell.quotePrefix = True  # XLSX's own leading apostrophe: shown as text
+            value = cell
+        row.append(value)
+    sheet.append(row)
