@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from common import make_app, temp_database_url
+from common import make_app, temp_database_url, year_of_sessions
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "100000"))
 MISSIONS = int(os.environ.get("BENCH_MISSIONS", "20000"))
@@ -30,22 +30,11 @@ def main() -> None:
     from marketplace.extensions import db
     from marketplace.ledger.services import log_delivered_days
     from tests.factories import Factory
-    from tests.ledger_world import many_sessions
     from tests.missions_world import build_world
 
     factory = Factory(app)
     world = build_world(app, factory, quota=SESSIONS, committed=SESSIONS, offer_days=60)
-    per_mission = max(1, SESSIONS // MISSIONS)
-    # Spread the sessions over a year: one batch of missions per month.
-    per_month = SESSIONS // 12
-    for month in range(12):
-        many_sessions(
-            app,
-            world,
-            per_month,
-            date(2026, 1, 15) + timedelta(days=30 * month),
-            per_mission=per_mission,
-        )
+    year_of_sessions(app, world, SESSIONS, MISSIONS)
     with app.app_context():
         counts = log_delivered_days(date(2026, 12, 31), datetime.now(UTC))
         from sqlalchemy import func, select, text

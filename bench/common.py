@@ -158,3 +158,18 @@ def offers_csv(count: int, seed: int = 11) -> str:
             ]
         )
     return out.getvalue()
+
+
+def year_of_sessions(app, world, sessions: int, missions: int) -> None:
+    """`sessions` confirmed sessions over about `missions` missions, one batch a month of 2026."""
+    from tests.ledger_world import many_sessions
+
+    per_mission = max(1, sessions // max(1, missions))
+    for month in range(12):
+        many_sessions(
+            app,
+            world,
+            max(1, sessions // 12),
+            date(2026, 1, 15) + timedelta(days=30 * month),
+            per_mission=per_mission,
+        )

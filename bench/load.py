@@ -32,11 +32,11 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import ROOT, make_app, needs_csv, offers_csv
+from common import ROOT, make_app, needs_csv, offers_csv, year_of_sessions
 
 # Seconds to build one unit of scale, measured on this 2-core machine (SQLite / PostgreSQL);
 # a scale whose estimate passes --max-build-seconds is refused before anything is built.
@@ -98,21 +98,12 @@ def build(url: str, scale: float) -> dict:
     from marketplace.needs.models import Need
     from marketplace.offers.models import Offer
     from tests.factories import Factory
-    from tests.ledger_world import many_sessions
     from tests.missions_world import build_world
 
     factory = Factory(app)
     sessions, missions = int(100_000 * scale), int(20_000 * scale)
     world = build_world(app, factory, quota=sessions, committed=sessions, offer_days=60)
-    per_month = max(1, sessions // 12)
-    for month in range(12):
-        many_sessions(
-            app,
-            world,
-            per_month,
-            date(2026, 1, 15) + timedelta(days=30 * month),
-            per_mission=max(1, sessions // max(1, missions)),
-        )
+    year_of_sessions(app, world, sessions, missions)
     now = datetime.now(UTC)
     with app.app_context():
         for kind, make in (("needs", needs_csv), ("offers", offers_csv)):

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.db import UTCDateTime, utcnow
 from marketplace.extensions import db
@@ -71,18 +71,12 @@ class Proposal(db.Model):
     offer: Mapped[Offer] = relationship()
 
 
-class ListingEmbedding(db.Model):
-    """The encoder's vector of one need's or one offer's text, stored once.
+class OfListing:
+    """A row about exactly one need or one offer (at most one row for each)."""
 
-    `text_key` hashes the text the encoder read and the model's version: when either
-    changes the vector is stale and is computed again (in the request for one listing,
-    by `match embed` or the `embed-listings` job for many).
-    """
-
-    __tablename__ = "listing_embeddings"
-    __table_args__ = (
-        CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),
-    )
+    @declared_attr.directive
+    def __table_args__(cls):  # noqa: N805 - SQLAlchemy declared attribute
+        return (CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int | None] = mapped_column(
@@ -91,25 +85,25 @@ class ListingEmbedding(db.Model):
     offer_id: Mapped[int | None] = mapped_column(
         ForeignKey("offers.id", ondelete="CASCADE"), unique=True
     )
+
+
+class ListingEmbedding(OfListing, db.Model):
+    """The encoder's vector of one need's or one offer's text, stored once.
+
+    `text_key` hashes the text the encoder read and the model's version: when either
+    changes the vector is stale and is computed again (in the request for one listing,
+    by `match embed` or the `refresh-proposals` job for many).
+    """
+
+    __tablename__ = "listing_embeddings"
     text_key: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MatchingRequest(db.Model):
+class MatchingRequest(OfListing, db.Model):
     """A listing published or edited on a large market, waiting for the `match-queue` job
     (a request matches in place only while the market is small: MATCH_IN_REQUEST_OFFERS)."""
 
     __tablename__ = "matching_requests"
-    __table_args__ = (
-        CheckConstraint("(need_id IS NULL) <> (offer_id IS NULL)", name="one_listing"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int | None] = mapped_column(
-        ForeignKey("needs.id", ondelete="CASCADE"), unique=True
-    )
-    offer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("offers.id", ondelete="CASCADE"), unique=True
-    )
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
