@@ -313,3 +313,31 @@ def test_publishing_on_a_large_market_says_the_matcher_is_looking(runner, app, c
     assert "publié : l&#39;appariement cherche des experts." in page
     with app.app_context():
         assert db.session.scalar(select(db.func.count(MatchingRequest.id))) == 1
+
+
+def test_each_new_pairing_is_notified_once_to_each_side(runner, app):
+    from marketplace.accounts.services import sme_managers
+    from marketplace.notifications.models import Notification
+
+    _import_own_set(runner)
+    kind = Notification.kind == "new_proposal"
+
+    def state():
+        notes = db.session.scalar(select(db.func.count(Notification.id)).where(kind))
+        return notes, {(p.need_id, p.offer_id) for p in db.session.scalars(select(Proposal))}
+
+    with app.app_context():
+        notes_before, pairs_before = state()
+    assert runner.invoke(args=["match", "propose"]).exit_code == 0
+    with app.app_context():
+        notes_after, pairs_after = state()
+        expected = 0
+        for need_id, offer_id in pairs_after - pairs_before:
+            need, offer = db.session.get(Need, need_id), db.session.get(Offer, offer_id)
+            people = {u.id for u in sme_managers(need.organisation_id, active_only=True)}
+            expected += len(people | {offer.expert_id})
+        assert expected > 20
+        assert notes_after - notes_before == expected
+    assert runner.invoke(args=["match", "propose"]).exit_code == 0
+    with app.app_context():
+        assert state()[0] == notes_after  # nothing new, nothing told again

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from marketplace.accounts.models import Organisation
+from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
 from marketplace.accounts.services import sme_managers
 from marketplace.extensions import db
@@ -25,7 +25,7 @@ from marketplace.matching.models import (
 )
 from marketplace.matching.scoring import DEFAULT_MIN_SCORE, Match, NeedData, OfferData, match_all
 from marketplace.needs.models import Need
-from marketplace.notifications.services import notify, once
+from marketplace.notifications.services import notify, notify_many, once
 from marketplace.offers.models import Offer
 from marketplace.urls import internal_url
 
@@ -133,7 +133,7 @@ def store_proposals(
             Proposal.need_id.in_(need_ids), Proposal.status == ProposalStatus.PROPOSED
         )
     )
-    rows = []
+    rows, news = [], []
     for need_ref, matches in results.items():
         need = need_by_ref[need_ref]
         for match in matches:
@@ -153,23 +153,43 @@ def store_proposals(
                 }
             )
             if (need.id, offer.id) not in before:
-                _tell_about(need, offer, now)
+                news.append((need, offer))
     if rows:
         db.session.execute(insert(Proposal), rows)
+    _tell_about(news, now)
     db.session.flush()
     return len(rows)
 
 
-def _tell_about(need: Need, offer: Offer, now: datetime) -> None:
-    """A new pairing: the SME's managers and the expert hear of it (the bell, then mail)."""
-    managers = sme_managers(need.organisation_id, active_only=True)
-    notify(
-        [*managers, offer.expert],
-        "new_proposal",
-        str(_l("New proposal: “%(need)s” / “%(offer)s”", need=need.title, offer=offer.title)),
-        internal_url("matching.list_proposals"),
-        now,
+def _tell_about(pairs: list[tuple[Need, Offer]], now: datetime) -> None:
+    """New pairings: the SMEs' managers and the experts hear of them (the bell, then mail).
+    Each SME's managers and each expert are read once, the notifications written at once."""
+    managers: dict[int, list] = {}
+    experts = (
+        {
+            user.id: user
+            for user in db.session.scalars(
+                select(User).where(User.id.in_({offer.expert_id for _, offer in pairs}))
+            )
+        }
+        if pairs
+        else {}
     )
+    link = internal_url("matching.list_proposals")
+    events = []
+    for need, offer in pairs:
+        if need.organisation_id not in managers:
+            managers[need.organisation_id] = sme_managers(need.organisation_id, active_only=True)
+        message = _l("New proposal: “%(need)s” / “%(offer)s”", need=need.title, offer=offer.title)
+        events.append(
+            (
+                [*managers[need.organisation_id], experts.get(offer.expert_id)],
+                "new_proposal",
+                str(message),
+                link,
+            )
+        )
+    notify_many(events, now)
 
 
 def refresh_proposals(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
@@ -23,14 +23,32 @@ def notify(
     users: Iterable[User | None], kind: str, message: str, link: str | None, now: datetime
 ) -> None:
     """One in-app notification for each user (duplicates and None ignored)."""
-    seen = set()
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        db.session.add(
-            Notification(user_id=user.id, kind=kind, message=message, link=link, created_at=now)
-        )
+    notify_many([(users, kind, message, link)], now)
+
+
+def notify_many(
+    events: Iterable[tuple[Iterable[User | None], str, str, str | None]], now: datetime
+) -> None:
+    """notify() for many events at once, in one multi-row INSERT (a matching run can
+    announce tens of thousands of new proposals)."""
+    rows = []
+    for users, kind, message, link in events:
+        seen = set()
+        for user in users:
+            if user is None or user.id in seen:
+                continue
+            seen.add(user.id)
+            rows.append(
+                {
+                    "user_id": user.id,
+                    "kind": kind,
+                    "message": message,
+                    "link": link,
+                    "created_at": now,
+                }
+            )
+    if rows:
+        db.session.execute(insert(Notification), rows)
 
 
 def once(key: str, today: date) -> bool:
