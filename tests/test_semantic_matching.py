@@ -341,3 +341,22 @@ def test_each_new_pairing_is_notified_once_to_each_side(runner, app):
     assert runner.invoke(args=["match", "propose"]).exit_code == 0
     with app.app_context():
         assert state()[0] == notes_after  # nothing new, nothing told again
+
+
+def test_the_match_queue_job_records_nothing_when_nothing_waits(runner, app):
+    """It fires every minute: an empty queue leaves no run behind, a queued listing does."""
+    from marketplace.jobs.models import JobRun
+    from marketplace.jobs.scheduler import _run_in_app
+
+    _import_own_set(runner)
+    runs = select(db.func.count(JobRun.id)).where(JobRun.name == "match-queue")
+    _run_in_app(app, "match-queue")
+    with app.app_context():
+        assert db.session.scalar(runs) == 0
+        need = db.session.scalar(select(Need).where(Need.ref == "N-2001"))
+        db.session.add(MatchingRequest(need_id=need.id, requested_at=clock.now()))
+        db.session.commit()
+    _run_in_app(app, "match-queue")
+    with app.app_context():
+        assert db.session.scalar(runs) == 1
+        assert not db.session.scalar(select(MatchingRequest.id))

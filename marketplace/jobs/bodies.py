@@ -15,7 +15,7 @@ from marketplace.ledger.services import log_delivered_days
 from marketplace.listings.services import expire_listings
 from marketplace.mail.services import send_outbox
 from marketplace.matching.embeddings import fill_vectors
-from marketplace.matching.incremental import run_matching_requests
+from marketplace.matching.incremental import matching_requested, run_matching_requests
 from marketplace.matching.services import (
     expire_proposals,
     refresh_proposals,
@@ -63,6 +63,10 @@ def refresh(today: date, now: datetime) -> dict:
 def match_queue(today: date, now: datetime) -> dict:
     """Listings published on a large market, matched outside their request."""
     return run_matching_requests(now)
+
+
+def match_queue_idle() -> bool:
+    return not matching_requested()
 
 
 def quota_alerts(today: date, now: datetime) -> dict:

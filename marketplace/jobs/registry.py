@@ -15,6 +15,9 @@ class JobDefinition:
     description: str
     body: Callable[[date, datetime], dict]  # (today, now) -> counts
     cron: dict  # APScheduler cron trigger fields (Europe/Paris)
+    # True when there is nothing to do: the scheduler then skips the run and records nothing
+    # (a job that fires every minute would otherwise add 1,440 idle runs a day).
+    idle: Callable[[], bool] | None = None
 
 
 JOBS: tuple[JobDefinition, ...] = (
@@ -47,6 +50,7 @@ JOBS: tuple[JobDefinition, ...] = (
         "Match the needs and offers published on a large market (queued by their request)",
         bodies.match_queue,
         {"minute": "*"},
+        bodies.match_queue_idle,
     ),
     JobDefinition(
         "purge-login-attempts",

@@ -29,6 +29,10 @@ CATCH_UP_JOB = "catch-up"
 def _run_in_app(app: Flask, job_id: str, now: datetime | None = None) -> None:
     """Run a job in an app context for the programme's date at `now` (default: the clock)."""
     with app.app_context():
+        idle = JOBS_BY_ID[job_id].idle
+        if idle is not None and idle():
+            log.debug("job %s: nothing to do", job_id)
+            return
         now = now or clock.now()
         run = run_job(job_id, clock.local_date(now), now)
         log.info("job %s %s %s", job_id, run.status, run.counts or run.error)
@@ -50,10 +54,13 @@ def missed_jobs(now: datetime, timezone: tzinfo) -> list[str]:
     or never ran), in the list's order: expire, then the ledger, then the alerts…
 
     A run by hand (`jobs run`) after that time counts; so does a failed run (it is shown as
-    failed, and the next scheduled run catches up as usual).
+    failed, and the next scheduled run catches up as usual). A job that watches a queue (it
+    has an `idle` check) is not caught up: it fires again within minutes and finds the queue.
     """
     missed = []
     for job_id, _description, last in last_runs():
+        if JOBS_BY_ID[job_id].idle is not None:
+            continue
         due = previous_fire_time(JOBS_BY_ID[job_id], now, timezone)
         if due is None:
             continue

@@ -52,6 +52,11 @@ def request_matching(listing: Need | Offer, now: datetime) -> None:
     )
 
 
+def matching_requested() -> bool:
+    """Anything waiting for the match-queue job."""
+    return db.session.scalar(select(MatchingRequest.id).limit(1)) is not None
+
+
 def is_queued(listing: Need | Offer) -> bool:
     """Waiting for the match-queue job (published on a large market)."""
     column = MatchingRequest.need_id if isinstance(listing, Need) else MatchingRequest.offer_id
