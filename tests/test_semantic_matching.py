@@ -360,3 +360,30 @@ def test_the_match_queue_job_records_nothing_when_nothing_waits(runner, app):
     with app.app_context():
         assert db.session.scalar(runs) == 1
         assert not db.session.scalar(select(MatchingRequest.id))
+
+
+def test_on_a_large_market_a_withdrawn_offer_leaves_at_once_and_its_needs_are_queued(runner, app):
+    _import_own_set(runner)
+    with app.app_context():
+        now = clock.now()
+        refresh_proposals(now)
+        offer = db.session.scalar(select(Offer).where(Offer.ref == "O-1001"))
+        had = set(
+            db.session.scalars(
+                select(Proposal.need_id).where(
+                    Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
+                )
+            )
+        )
+        assert had
+        app.config["MATCH_IN_REQUEST_OFFERS"] = 3
+        try:
+            offer.status = ListingStatus.CLOSED
+            db.session.flush()
+            after_offer_change(offer, now)
+            db.session.commit()
+        finally:
+            app.config["MATCH_IN_REQUEST_OFFERS"] = 2000
+        assert not db.session.scalar(select(Proposal.id).where(Proposal.offer_id == offer.id))
+        queued = set(db.session.scalars(select(MatchingRequest.need_id)))
+        assert queued == had

@@ -85,12 +85,23 @@ def rematch_need(need: Need, now: datetime, fill_limit: int | None = None) -> No
 
 def after_offer_change(offer: Offer, now: datetime) -> None:
     """An offer was published, edited or withdrawn: the needs it enters or leaves are
-    matched again (in the request on a small market, by the match-queue job otherwise)."""
-    if offer.status == ListingStatus.OPEN and not market_is_small():
+    matched again (in the request on a small market, by the match-queue job otherwise).
+
+    A withdrawn offer leaves the proposals at once, whatever the market's size; on a large
+    market the needs it was proposed to are queued to find their next offers.
+    """
+    if market_is_small():
+        rematch_offer(offer, now, fill_limit=REQUEST_FILL_LIMIT)
+    elif offer.status == ListingStatus.OPEN:
         current_vectors([offer])
         request_matching(offer, now)
     else:
-        rematch_offer(offer, now, fill_limit=REQUEST_FILL_LIMIT)
+        proposed = (Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED)
+        for need in db.session.scalars(
+            select(Need).where(Need.id.in_(select(Proposal.need_id).where(*proposed)))
+        ):
+            request_matching(need, now)
+        db.session.execute(delete(Proposal).where(*proposed))
 
 
 def rematch_offer(offer: Offer, now: datetime, fill_limit: int | None = None) -> None:
