@@ -31,33 +31,44 @@ def _key_of(listing) -> str:
     return encoder.text_key(_text_of(listing))
 
 
+def _stored(listings: list, *columns) -> dict[int, tuple]:
+    """Listing id -> these columns of its stored vector row (read in chunks of ids)."""
+    column = _column(type(listings[0]))
+    ids = [item.id for item in listings]
+    found: dict[int, tuple] = {}
+    for start in range(0, len(ids), 5000):
+        rows = db.session.execute(
+            select(column, *columns).where(column.in_(ids[start : start + 5000]))
+        )
+        found.update((listing_id, tuple(rest)) for listing_id, *rest in rows)
+    return found
+
+
 def stale(listings: list) -> list:
     """The listings whose stored vector is missing or was made from another text or model."""
     if not listings:
         return []
-    column = _column(type(listings[0]))
-    stored = {}
-    ids = [item.id for item in listings]
-    for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
-        stored.update(
-            db.session.execute(
-                select(column, ListingEmbedding.text_key).where(column.in_(part))
-            ).all()
-        )
-    return [item for item in listings if stored.get(item.id) != _key_of(item)]
+    stored = _stored(listings, ListingEmbedding.text_key)
+    return [item for item in listings if stored.get(item.id) != (_key_of(item),)]
 
 
-def store_vectors(listings: list, progress: Callable[[int], None] | None = None) -> int:
-    """Encode these listings and store (or replace) their vectors; returns how many."""
+def store_vectors(
+    listings: list,
+    progress: Callable[[int], None] | None = None,
+    found: dict[int, np.ndarray] | None = None,
+) -> int:
+    """Encode these listings and store (or replace) their vectors; returns how many.
+
+    With `found`, the vectors are also put there by listing id, as they read back from the
+    database (float16), so that a listing scores the same now and later.
+    """
     if not listings:
         return 0
     column = _column(type(listings[0]))
-    done = 0
     for start in range(0, len(listings), BATCH):
         part = listings[start : start + BATCH]
         texts = [_text_of(item) for item in part]
-        vectors = encoder.encode(texts)
+        stored = [encoder.to_bytes(vector) for vector in encoder.encode(texts)]
         db.session.execute(delete(ListingEmbedding).where(column.in_([i.id for i in part])))
         now = clock.now()
         db.session.execute(
@@ -66,17 +77,20 @@ def store_vectors(listings: list, progress: Callable[[int], None] | None = None)
                 {
                     column.key: item.id,
                     "text_key": encoder.text_key(text),
-                    "vector": encoder.to_bytes(vector),
+                    "vector": data,
                     "updated_at": now,
                 }
-                for item, text, vector in zip(part, texts, vectors, strict=True)
+                for item, text, data in zip(part, texts, stored, strict=True)
             ],
         )
-        done += len(part)
+        if found is not None:
+            found.update(
+                (item.id, encoder.from_bytes(data)) for item, data in zip(part, stored, strict=True)
+            )
         if progress is not None:
             progress(len(part))
     db.session.flush()
-    return done
+    return len(listings)
 
 
 def current_vectors(listings: list, fill_limit: int | None = None) -> dict[int, np.ndarray]:
@@ -88,16 +102,7 @@ def current_vectors(listings: list, fill_limit: int | None = None) -> dict[int, 
     """
     if not listings:
         return {}
-    column = _column(type(listings[0]))
-    stored: dict[int, tuple[str, bytes]] = {}
-    ids = [item.id for item in listings]
-    for start in range(0, len(ids), 5000):
-        rows = db.session.execute(
-            select(column, ListingEmbedding.text_key, ListingEmbedding.vector).where(
-                column.in_(ids[start : start + 5000])
-            )
-        )
-        stored.update((listing_id, (key, data)) for listing_id, key, data in rows)
+    stored = _stored(listings, ListingEmbedding.text_key, ListingEmbedding.vector)
     found: dict[int, np.ndarray] = {}
     missing = []
     for item in listings:
@@ -107,8 +112,7 @@ def current_vectors(listings: list, fill_limit: int | None = None) -> dict[int, 
         else:
             missing.append(item)
     if missing and (fill_limit is None or len(missing) <= fill_limit):
-        store_vectors(missing)
-        found.update(current_vectors(missing, fill_limit=0))
+        store_vectors(missing, found=found)
     return found
 
 

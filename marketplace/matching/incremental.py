@@ -36,6 +36,11 @@ def connect_signals() -> None:
     offer_changed.connect(after_offer_change)
 
 
+def _unanswered(condition) -> tuple:
+    """The proposals still waiting for both answers, among those `condition` selects."""
+    return (condition, Proposal.status == ProposalStatus.PROPOSED)
+
+
 def market_is_small() -> bool:
     """Few enough open offers to match a published listing inside its request."""
     limit = current_app.config.get("MATCH_IN_REQUEST_OFFERS", 2000)
@@ -67,11 +72,7 @@ def after_need_change(need: Need, now: datetime) -> None:
     """A need was published or edited: its proposals are computed again (in the request on
     a small market; on a large one its vector now, its proposals by the match-queue job)."""
     if need.status != ListingStatus.OPEN:
-        db.session.execute(
-            delete(Proposal).where(
-                Proposal.need_id == need.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
+        db.session.execute(delete(Proposal).where(*_unanswered(Proposal.need_id == need.id)))
     elif market_is_small():
         rematch_need(need, now, fill_limit=REQUEST_FILL_LIMIT)
     else:
@@ -96,7 +97,7 @@ def after_offer_change(offer: Offer, now: datetime) -> None:
         current_vectors([offer])
         request_matching(offer, now)
     else:
-        proposed = (Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED)
+        proposed = _unanswered(Proposal.offer_id == offer.id)
         for need in db.session.scalars(
             select(Need).where(Need.id.in_(select(Proposal.need_id).where(*proposed)))
         ):
@@ -107,13 +108,8 @@ def after_offer_change(offer: Offer, now: datetime) -> None:
 def rematch_offer(offer: Offer, now: datetime, fill_limit: int | None = None) -> None:
     """Only the needs the offer enters or leaves are matched again: a pair's score depends
     on that pair alone, so no other need's proposals can move."""
-    had = set(
-        db.session.scalars(
-            select(Proposal.need_id).where(
-                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
-    )
+    proposed = _unanswered(Proposal.offer_id == offer.id)
+    had = set(db.session.scalars(select(Proposal.need_id).where(*proposed)))
     enters: set[int] = set()
     if offer.status == ListingStatus.OPEN and offer.days_remaining > 0:
         needs = open_needs()
@@ -121,11 +117,7 @@ def rematch_offer(offer: Offer, now: datetime, fill_limit: int | None = None) ->
         found = compute(needs, [offer], top=1, min_score=min_score, fill_limit=fill_limit)
         enters = {n.id for n in needs if found.get(n.ref)}
     else:
-        db.session.execute(
-            delete(Proposal).where(
-                Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.PROPOSED
-            )
-        )
+        db.session.execute(delete(Proposal).where(*proposed))
     if had | enters:
         refresh_proposals(now, need_ids=sorted(had | enters), fill_limit=fill_limit)
 
@@ -152,5 +144,3 @@ def run_matching_requests(now: datetime, batch: int = 200) -> dict:
             )
         )
     return {"needs": len(need_ids), "offers": len(offers)}
-
-

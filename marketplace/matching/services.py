@@ -164,17 +164,13 @@ def store_proposals(
 def _tell_about(pairs: list[tuple[Need, Offer]], now: datetime) -> None:
     """New pairings: the SMEs' managers and the experts hear of them (the bell, then mail).
     Each SME's managers and each expert are read once, the notifications written at once."""
+    if not pairs:
+        return
     managers: dict[int, list] = {}
-    experts = (
-        {
-            user.id: user
-            for user in db.session.scalars(
-                select(User).where(User.id.in_({offer.expert_id for _, offer in pairs}))
-            )
-        }
-        if pairs
-        else {}
-    )
+    wanted = {offer.expert_id for _, offer in pairs}
+    experts = {
+        user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))
+    }
     link = internal_url("matching.list_proposals")
     events = []
     for need, offer in pairs:
