@@ -6,9 +6,10 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str = ""):
+    def __init__(self, message: str = "", field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field it is about, when there is one
 
 
 class NotAllowed(DomainError):

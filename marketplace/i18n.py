@@ -5,12 +5,19 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
+from marketplace.durations import hours_text, minutes_to_days
+
 
 def format_days(value: float | None) -> str:
-    """Days as people write them: 3, 2,5 (fr) or 2.5 (en)."""
+    """Days as people write them: 3, 2,5, 3,29 (fr) or 3.29 (en)."""
     if value is None:
         return "—"
-    return format_decimal(value, format="#,##0.#")
+    return format_decimal(value, format="#,##0.##")
+
+
+def format_minutes_as_days(minutes: int | None, per_day: int) -> str:
+    """Minutes (the figure of record) as days of `per_day` minutes: « 3,29 »."""
+    return "—" if minutes is None else format_days(minutes_to_days(minutes, per_day))
 
 
 def format_day(value) -> str:
@@ -23,6 +30,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else "—"
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else "—"
     app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["hours"] = hours_text
+    app.jinja_env.filters["days_of"] = format_minutes_as_days
 
     @app.context_processor
     def _locale():

@@ -13,6 +13,7 @@ from marketplace.accounts.roles import ROLE_ORG_KIND, Role
 from marketplace.accounts.services import hash_password
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
 from marketplace.extensions import db
+from tests.units import DAY
 
 _counter = itertools.count(1)
 
@@ -88,12 +89,14 @@ class Factory:
             territory_id=territory.id,
             starts_on=date(2025, 1, 1),
             ends_on=date(2027, 12, 31),
-            skill_days_quota=quota,
+            quota_minutes=round(quota * DAY),
             status="active",
         )
         convention.coordinators.extend(coordinators)
         for group in groups:
-            convention.partners.append(ConventionGroup(organisation=group, committed_days=20))
+            convention.partners.append(
+                ConventionGroup(organisation=group, committed_minutes=20 * DAY)
+            )
         db.session.add(convention)
         db.session.commit()
         return convention

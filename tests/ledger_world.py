@@ -14,6 +14,7 @@ from marketplace.missions.decisions import approve
 from marketplace.missions.models import Mission, MissionSession
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
+from tests.units import DAY, HALF, half_days_for
 
 
 def approved_mission(
@@ -22,13 +23,14 @@ def approved_mission(
     need_id: int,
     offer: Offer,
     convention_id: int,
-    sessions: list[tuple[date, float, str]],
+    sessions: list[tuple[date, int, str]],
     starts_on: date | None = None,
     ends_on: date | None = None,
     days: float | None = None,
 ) -> Mission:
-    """A mission approved by the coordinator, with its sessions (date, days, status) as given;
-    its days are those of the sessions not cancelled unless given.
+    """A mission approved by the coordinator, with its sessions (date, minutes, status) as
+    given; its days are those of the sessions not cancelled (rounded up to a half day)
+    unless given.
 
     Inside an app context; the caller commits."""
     mission = Mission(
@@ -37,21 +39,22 @@ def approved_mission(
         offer_id=offer.id,
         convention_id=convention_id,
         group_id=offer.organisation_id,
-        days=days or max(0.5, sum(d for _, d, status in sessions if status != "cancelled")),
+        days=days
+        or max(0.5, half_days_for(sum(m for _, m, status in sessions if status != "cancelled"))),
         starts_on=starts_on or min(s[0] for s in sessions),
         ends_on=ends_on or max(s[0] for s in sessions),
         status="agreed",
-        approved_days=0,
-        override_days=0,
-        override_group_days=0,
-        days_logged=0,
+        approved_minutes=0,
+        override_minutes=0,
+        override_group_minutes=0,
+        minutes_logged=0,
     )
     db.session.add(mission)
     db.session.flush()
     approve(coordinator, mission, datetime.now(UTC))
     db.session.add_all(
-        MissionSession(mission_id=mission.id, held_on=on, days=d, status=status)
-        for on, d, status in sessions
+        MissionSession(mission_id=mission.id, held_on=on, minutes=m, status=status)
+        for on, m, status in sessions
     )
     return mission
 
@@ -67,7 +70,9 @@ def partner_group(
     db.session.flush()
     db.session.add(
         ConventionGroup(
-            convention_id=world.convention_id, organisation_id=group.id, committed_days=committed
+            convention_id=world.convention_id,
+            organisation_id=group.id,
+            committed_minutes=round(committed * DAY),
         )
     )
     expert = User(
@@ -89,8 +94,9 @@ def partner_group(
         commune="Nancy",
         max_km=80,
         status="open",
-        days_reserved=0,
-        days_delivered=0,
+        minutes=round(offer_days * DAY),
+        minutes_reserved=0,
+        minutes_delivered=0,
         starts_on=template.starts_on,
         ends_on=template.ends_on,
     )
@@ -130,9 +136,10 @@ def run_ledger(runner, today: date) -> dict:
 
 
 def mission_with_sessions(
-    app, world, sessions: list[tuple[date, float, str]], need_index: int = 0
+    app, world, sessions: list[tuple[date, int, str]], need_index: int = 0
 ) -> int:
-    """An approved mission on the world's need, with sessions (date, days, status) as given."""
+    """An approved mission on the world's need, with sessions (date, minutes, status) as
+    given."""
     with app.app_context():
         need = db.session.get(Need, world.need_ids[need_index])
         mission = approved_mission(
@@ -142,7 +149,7 @@ def mission_with_sessions(
             db.session.get(Offer, world.offer_id),
             world.convention_id,
             sessions,
-            days=sum(d for _, d, _ in sessions) or 1,
+            days=half_days_for(sum(m for _, m, _ in sessions)) or 1,
         )
         db.session.commit()
         return mission.id
@@ -152,7 +159,8 @@ _calls = [0]
 
 
 def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> None:
-    """`count` confirmed half-day sessions spread over approved missions (bulk insert)."""
+    """`count` confirmed half-day sessions (210 minutes) spread over approved missions (bulk
+    insert)."""
 
     _calls[0] += 1
     tag = _calls[0]  # refs stay unique when this is called several times
@@ -161,7 +169,6 @@ def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> No
         convention = db.session.get(Convention, world.convention_id)
         template = db.session.get(Need, world.need_ids[0])
         missions = -(-count // per_mission)
-        days_total = count * 0.5
         needs = [
             {
                 "ref": f"N-M{tag}-{i}",
@@ -200,8 +207,9 @@ def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> No
                     "description": "",
                     "skills": "",
                     "days": per_mission * 0.5,
-                    "days_reserved": per_mission * 0.5,
-                    "days_delivered": 0,
+                    "minutes": per_mission * HALF,
+                    "minutes_reserved": per_mission * HALF,
+                    "minutes_delivered": 0,
                     "postcode": "54000",
                     "commune": "Nancy",
                     "commune_key": "nancy",
@@ -230,10 +238,10 @@ def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> No
                     "convention_id": convention.id,
                     "group_id": offer.organisation_id,
                     "days": per_mission * 0.5,
-                    "approved_days": per_mission * 0.5,
-                    "override_days": 0,
-                    "override_group_days": 0,
-                    "days_logged": 0,
+                    "approved_minutes": per_mission * HALF,
+                    "override_minutes": 0,
+                    "override_group_minutes": 0,
+                    "minutes_logged": 0,
                     "starts_on": on,
                     "ends_on": on,
                     "status": "in_progress",
@@ -250,7 +258,7 @@ def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> No
             {
                 "mission_id": mission_ids[i // per_mission],
                 "held_on": on,
-                "days": 0.5,
+                "minutes": HALF,
                 "status": "confirmed",
                 "is_remote": False,
                 "is_logged": False,
@@ -261,11 +269,11 @@ def many_sessions(app, world, count: int, on: date, per_mission: int = 40) -> No
         for start in range(0, len(rows), 5000):
             db.session.execute(MissionSession.__table__.insert(), rows[start : start + 5000])
         # What approving these missions would have reserved.
-        reserved = len(mission_ids) * per_mission * 0.5
-        convention.days_reserved += reserved
+        reserved = len(mission_ids) * per_mission * HALF
+        convention.minutes_reserved += reserved
         group = db.session.scalar(
             select(ConventionGroup).where(ConventionGroup.convention_id == convention.id)
         )
-        group.days_reserved += reserved
+        group.minutes_reserved += reserved
         db.session.commit()
-        assert days_total <= reserved
+        assert count * HALF <= reserved

@@ -13,6 +13,7 @@ from marketplace.matching.models import Proposal
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.conftest import csrf_from, login
+from tests.units import DAY
 
 TODAY = date.today()
 KEY_RE = re.compile(r'name="form_key" value="([^"]+)"')
@@ -67,11 +68,11 @@ def build_world(
             territory_id=territory.id,
             starts_on=date(2025, 1, 1),
             ends_on=date(2027, 12, 31),
-            skill_days_quota=quota,
+            quota_minutes=round(quota * DAY),
             status="active",
         )
         convention.partners.append(
-            ConventionGroup(organisation_id=group.id, committed_days=committed)
+            ConventionGroup(organisation_id=group.id, committed_minutes=round(committed * DAY))
         )
         db.session.add(convention)
         db.session.commit()
@@ -112,8 +113,9 @@ def build_world(
             lon=6.17,
             max_km=80,
             status="open",
-            days_reserved=0,
-            days_delivered=0,
+            minutes=round(offer_days * DAY),
+            minutes_reserved=0,
+            minutes_delivered=0,
             **window,
         )
         db.session.add(offer)

@@ -17,6 +17,7 @@ from marketplace.ledger.models import LedgerEntry
 from tests.ledger_world import mission_with_sessions
 from tests.missions_world import TODAY, build_world
 from tests.processes import wait_until, worker
+from tests.units import DAY, HALF
 
 WRITES = 400
 
@@ -27,19 +28,19 @@ def _books(connection, convention_id: int) -> tuple:
         select(func.count(LedgerEntry.id)).where(LedgerEntry.convention_id == convention_id)
     ).scalar()
     total = connection.execute(
-        select(func.coalesce(func.sum(LedgerEntry.days), 0)).where(
+        select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
             LedgerEntry.convention_id == convention_id
         )
     ).scalar()
     convention = connection.execute(
-        select(Convention.days_delivered).where(Convention.id == convention_id)
+        select(Convention.minutes_delivered).where(Convention.id == convention_id)
     ).scalar()
     group = connection.execute(
-        select(func.sum(ConventionGroup.days_delivered)).where(
+        select(func.sum(ConventionGroup.minutes_delivered)).where(
             ConventionGroup.convention_id == convention_id
         )
     ).scalar()
-    return entries, float(total), float(convention), float(group)
+    return entries, int(total), int(convention), int(group)
 
 
 def _restored_engine(url, backup_path, created: list):
@@ -67,7 +68,7 @@ def test_a_backup_taken_during_writes_restores_every_committed_row(
     app, factory, db_url, runner, tmp_path
 ):
     world = build_world(app, factory, quota=1000, committed=1000, offer_days=60)
-    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")])
     proc = worker(
         db_url, "add_corrections", str(world.people["coordinator"].id), str(mission_id), str(WRITES)
     )
@@ -92,7 +93,7 @@ def test_a_backup_taken_during_writes_restores_every_committed_row(
             count, total, convention, group = _books(connection, world.convention_id)
         restored.dispose()
         assert before <= count <= after
-        assert total == convention == group == 0.5 * count  # one moment: entries and counters
+        assert total == convention == group == HALF * count  # one moment: entries and counters
     finally:
         if proc.poll() is None:
             proc.kill()

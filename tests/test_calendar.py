@@ -13,6 +13,7 @@ from marketplace.missions.models import MissionSession
 from tests.conftest import csrf_from
 from tests.ledger_world import mission_with_sessions
 from tests.missions_world import TODAY, as_client, build_world
+from tests.units import DAY
 
 
 def _world(app, factory):
@@ -20,7 +21,10 @@ def _world(app, factory):
     mission_id = mission_with_sessions(
         app,
         world,
-        [(TODAY + timedelta(days=5), 1, "planned"), (TODAY - timedelta(days=3), 1, "confirmed")],
+        [
+            (TODAY + timedelta(days=5), DAY, "planned"),
+            (TODAY - timedelta(days=3), DAY, "confirmed"),
+        ],
     )
     return world, mission_id
 
@@ -39,6 +43,7 @@ def test_a_session_downloads_as_an_ics_event(app, factory):
     (event,) = _events(response.data)
     assert str(event["uid"]) == f"session-{planned.id}@jours-de-competences"
     assert event.decoded("dtstart") == planned.held_on
+    assert str(event["summary"]).endswith(f"({planned.minutes // 60} h)")  # its length, in hours
     stranger = as_client(app, factory.user(role="sme_manager"), factory.password)
     assert stranger.get(f"/missions/{mission_id}/sessions/{planned.id}.ics").status_code == 404
 

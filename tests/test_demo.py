@@ -53,19 +53,19 @@ def test_demo_has_the_expected_programme(runner, app):
     with app.app_context():
         territories = set(db.session.scalars(text("SELECT name FROM territories")))
         assert {"Terres de Lorraine", "Bassin de Longwy"} <= territories
-        quota, start, end = db.session.execute(
-            text("SELECT skill_days_quota, starts_on, ends_on FROM conventions")
+        quota, per_day, start, end = db.session.execute(
+            text("SELECT quota_minutes, minutes_per_day, starts_on, ends_on FROM conventions")
         ).one()
         partners = dict(
             db.session.execute(
                 text(
-                    "SELECT o.name, g.committed_days FROM convention_groups g "
+                    "SELECT o.name, g.committed_minutes FROM convention_groups g "
                     "JOIN organisations o ON o.id = g.organisation_id"
                 )
             ).all()
         )
-    assert quota == 150
-    assert partners == {"Saint-Gobain PAM": 90, "Michelin": 60}
+    assert (quota, per_day) == (150 * 420, 420)  # 150 days of 7 h
+    assert partners == {"Saint-Gobain PAM": 90 * 420, "Michelin": 60 * 420}
     assert str(start)[:4] == "2025" and str(end)[:4] == "2027"
 
 
@@ -76,7 +76,8 @@ def test_demo_missions_feed_the_ledger_once(runner, app):
     first = json.loads(
         runner.invoke(args=["jobs", "run", "log-delivered-days", "--format", "json"]).stdout
     )
-    assert first["sessions_logged"] == 3 and first["days_logged"] == 2.5
+    # a day, a two-hour helping hand (declared, undisputed), a day
+    assert first["sessions_logged"] == 3 and first["minutes_logged"] == 420 + 120 + 420
     second = json.loads(
         runner.invoke(args=["jobs", "run", "log-delivered-days", "--format", "json"]).stdout
     )
@@ -93,7 +94,7 @@ def test_coordinators_see_the_last_run_of_each_job(runner, app):
     client = app.test_client()
     login(client, account.email, account.password)
     page = client.get("/").get_data(as_text=True)
-    assert "3 séances, 2,5 jours" in page and "jamais exécutée" in page
+    assert "3 séances, 16 h" in page and "jamais exécutée" in page
 
 
 def test_demo_market_has_proposals_for_each_side_and_none_irrelevant(runner, app):

@@ -132,7 +132,7 @@ def test_an_offer_below_its_reserved_and_delivered_days_is_found_in_the_preview(
     runner.invoke(args=["demo", "load"])
     with app.app_context():
         offer = db.session.scalar(select(Offer).where(Offer.ref == "O-DEMO-3"))
-        offer.days_delivered = 3  # delivered by a mission cancelled since
+        offer.minutes_delivered = 3 * 420  # delivered by a mission cancelled since
         db.session.commit()
         group, email = offer.organisation.name, offer.expert.email
     text = write(tmp_path, "o.csv", OFFER_HEADER, [offer_row("O-DEMO-3", group, email, days="2")])

@@ -22,6 +22,7 @@ from marketplace.jobs.models import JobRun
 from marketplace.jobs.registry import JOBS
 from tests.conftest import dispose, make_config
 from tests.processes import flask, read_until, stop, wait_until
+from tests.units import DAY, HALF
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -231,8 +232,8 @@ def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db
         app,
         world,
         [
-            (today - timedelta(days=3), 1, "confirmed"),
-            (today - timedelta(days=2), 0.5, "confirmed"),
+            (today - timedelta(days=3), DAY, "confirmed"),
+            (today - timedelta(days=2), HALF, "confirmed"),
         ],
     )
 
@@ -258,7 +259,7 @@ def test_the_scheduler_catches_up_the_missed_jobs_once_at_start(app, factory, db
                 proc.communicate()
         assert runs()["log-delivered-days"] == 1 and runs()["expire"] == 1, output
         with app.app_context():
-            assert db.session.scalar(select(func.sum(LedgerEntry.days))) == 1.5
+            assert db.session.scalar(select(func.sum(LedgerEntry.minutes))) == DAY + HALF
 
 
 def test_a_silent_sqlite_lock_holder_is_replaced(app, db):
@@ -400,5 +401,5 @@ def test_the_jobs_table_speaks_french(app, db, runner, login_as, client):
     assert runner.invoke(args=["jobs", "run", "log-delivered-days"]).exit_code == 0
     login_as("coordinator")
     page = client.get("/").get_data(as_text=True)
-    assert "Inscrire les jours réalisés" in page and "0 séance, 0 jours" in page
+    assert "Inscrire les jours réalisés" in page and "0 séance, 0 min" in page
     assert "séances demain" in page and "sessions_tomorrow" not in page

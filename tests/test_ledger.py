@@ -22,6 +22,7 @@ from marketplace.offers.models import Offer
 from tests.ledger_world import many_sessions, mission_with_sessions
 from tests.missions_world import build_world
 from tests.processes import flask, wait_until
+from tests.units import DAY, HALF
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 26)
@@ -39,7 +40,7 @@ def ledger(app) -> list[tuple]:
     columns = (
         LedgerEntry.session_id,
         LedgerEntry.entry_on,
-        LedgerEntry.days,
+        LedgerEntry.minutes,
         LedgerEntry.convention_id,
         LedgerEntry.group_id,
         LedgerEntry.mission_id,
@@ -58,9 +59,9 @@ def books(app, world) -> tuple:
         )
         offer = db.session.get(Offer, world.offer_id)
         return (
-            (convention.days_reserved, convention.days_delivered),
-            (group.days_reserved, group.days_delivered),
-            (offer.days_reserved, offer.days_delivered),
+            (convention.minutes_reserved, convention.minutes_delivered),
+            (group.minutes_reserved, group.minutes_delivered),
+            (offer.minutes_reserved, offer.minutes_delivered),
             ledger_total(world.convention_id),
         )
 
@@ -76,39 +77,42 @@ def test_the_rule_and_the_counters(app, runner, world):
         app,
         world,
         [
-            (TODAY - d(days=2), 1, "confirmed"),  # logged
-            (TODAY - d(days=10), 0.5, "delivered"),  # declared 10 days ago, no dispute: logged
-            (TODAY - d(days=2), 1, "delivered"),  # declared 2 days ago: not yet
-            (TODAY - d(days=3), 1, "planned"),  # never declared: not logged
-            (TODAY - d(days=3), 1, "not_held"),
-            (TODAY - d(days=4), 1, "cancelled"),
-            (TODAY - d(days=4), 1, "disputed"),
+            (TODAY - d(days=2), DAY, "confirmed"),  # logged
+            (TODAY - d(days=10), 120, "delivered"),  # declared 10 days ago, no dispute: logged
+            (TODAY - d(days=2), DAY, "delivered"),  # declared 2 days ago: not yet
+            (TODAY - d(days=3), DAY, "planned"),  # never declared: not logged
+            (TODAY - d(days=3), DAY, "not_held"),
+            (TODAY - d(days=4), DAY, "cancelled"),
+            (TODAY - d(days=4), DAY, "disputed"),
         ],
     )
-    assert books(app, world) == ((6.5, 0), (6.5, 0), (6.5, 0), 0)
+    # Approval reserved the days the sessions add up to (6 days 2 h → 6.5 days, 2,730 min).
+    reserved = 13 * HALF
+    assert books(app, world) == ((reserved, 0), (reserved, 0), (reserved, 0), 0)
     counts = run(runner, "log-delivered-days")
     assert counts["job"] == "log-delivered-days"
-    assert (counts["sessions_logged"], counts["days_logged"]) == (2, 1.5)
-    assert books(app, world) == ((5.0, 1.5), (5.0, 1.5), (5.0, 1.5), 1.5)
+    assert (counts["sessions_logged"], counts["minutes_logged"]) == (2, DAY + 120)
+    left = reserved - DAY - 120
+    assert books(app, world) == ((left, 540), (left, 540), (left, 540), 540)
     with app.app_context():
-        assert db.session.get(Mission, mission_id).days_logged == 1.5
+        assert db.session.get(Mission, mission_id).minutes_logged == 540
     again = run(runner, "log-delivered-days")
-    assert (again["sessions_logged"], again["days_logged"]) == (0, 0)
-    assert books(app, world) == ((5.0, 1.5), (5.0, 1.5), (5.0, 1.5), 1.5)
+    assert (again["sessions_logged"], again["minutes_logged"]) == (0, 0)
+    assert books(app, world) == ((left, 540), (left, 540), (left, 540), 540)
     later = run(runner, "log-delivered-days", TODAY + timedelta(days=6))
     assert later["sessions_logged"] == 1  # the recent declaration, once the week has passed
 
 
 def test_three_days_of_downtime_are_caught_up_exactly(app, runner, world):
     days = [TODAY - timedelta(days=n) for n in (3, 2, 1)]
-    mission_with_sessions(app, world, [(day, 1, "confirmed") for day in days])
+    mission_with_sessions(app, world, [(day, DAY, "confirmed") for day in days])
     counts = run(runner, "log-delivered-days")
     assert counts["sessions_logged"] == 3
     assert [row[1] for row in ledger(app)] == days
     with app.app_context():
         runs = db.session.scalars(select(JobRun).where(JobRun.name == "log-delivered-days"))
         (only,) = runs.all()
-        assert only.status == "succeeded" and only.counts["days_logged"] == 3
+        assert only.status == "succeeded" and only.counts["minutes_logged"] == 3 * DAY
 
 
 def _spawn_job(db_url: str, today: date, extra_env: dict | None = None):
@@ -129,7 +133,7 @@ def test_ten_runs_at_once_log_each_session_once(app, world, db_url):
     rows = ledger(app)
     assert len(rows) == 600 == len({r[0] for r in rows})
     convention, group, _offer, total = books(app, world)
-    assert convention == (0, 300) == group and total == 300
+    assert convention == (0, 600 * HALF) == group and total == 600 * HALF
 
 
 @pytest.mark.slow
@@ -159,7 +163,7 @@ def test_a_run_killed_midway_then_run_again_gives_the_same_ledger(app, world, db
         assert statuses == ["interrupted", "succeeded"]
     rows = ledger(app)
     assert len(rows) == 1200 == len({r[0] for r in rows})
-    assert books(app, world)[0] == (0, 600)  # every reserved day moved exactly once
+    assert books(app, world)[0] == (0, 1200 * HALF)  # every reserved minute moved exactly once
 
 
 def test_corrections_are_new_entries(app, world, runner, factory):
@@ -168,24 +172,32 @@ def test_corrections_are_new_entries(app, world, runner, factory):
     from marketplace.accounts.models import User
     from marketplace.ledger.services import LedgerRefused, add_correction
 
-    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")])
     run(runner, "log-delivered-days")
     with app.app_context():
         coordinator = db.session.get(User, world.people["coordinator"].id)
         mission = db.session.get(Mission, mission_id)
         add_correction(
-            coordinator, mission, -0.5, "Demi-journée comptée en trop", TODAY, datetime.now(UTC)
+            coordinator,
+            mission,
+            -90,
+            "Une heure et demie comptée en trop",
+            TODAY,
+            datetime.now(UTC),
         )
         db.session.commit()
-        with pytest.raises(LedgerRefused):
-            add_correction(coordinator, mission, 5000, "trop", TODAY, datetime.now(UTC))
+        with pytest.raises(LedgerRefused):  # more than the quota
+            add_correction(coordinator, mission, 1000 * DAY, "trop", TODAY, datetime.now(UTC))
         db.session.rollback()
         with pytest.raises(LedgerRefused):
             add_correction(
-                coordinator, mission, 0.3, "pas une demi-journée", TODAY, datetime.now(UTC)
+                coordinator, mission, 10, "pas un quart d'heure", TODAY, datetime.now(UTC)
             )
         db.session.rollback()
-    assert books(app, world)[0][1] == 0.5 == books(app, world)[3]
+        with pytest.raises(LedgerRefused):
+            add_correction(coordinator, mission, -DAY, "plus que livré", TODAY, datetime.now(UTC))
+        db.session.rollback()
+    assert books(app, world)[0][1] == DAY - 90 == books(app, world)[3]
     assert len(ledger(app)) == 2
 
 
@@ -205,7 +217,10 @@ def test_remind_job_reminds_once(app, runner, world):
     mission_with_sessions(
         app,
         world,
-        [(TODAY + timedelta(days=1), 1, "planned"), (TODAY - timedelta(days=1), 1, "delivered")],
+        [
+            (TODAY + timedelta(days=1), DAY, "planned"),
+            (TODAY - timedelta(days=1), DAY, "delivered"),
+        ],
     )
     from datetime import UTC, datetime
 
@@ -231,7 +246,7 @@ def test_remind_job_reminds_once(app, runner, world):
 
 def test_quota_alerts_once_per_threshold(app, runner, factory, db):
     world = build_world(app, factory, quota=10, committed=1000, offer_days=60)
-    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")] * 8)
+    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")] * 8)
     assert run(runner, "quota-alerts")["alerts"] == 1  # 80 % of the convention
     assert run(runner, "quota-alerts")["alerts"] == 0
 
@@ -248,7 +263,7 @@ def test_refresh_proposals_job(app, runner):
 def test_a_failed_run_is_recorded_and_the_next_run_catches_up(app, runner, world, monkeypatch):
     from marketplace.jobs import registry
 
-    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")])
     original = registry.JOBS_BY_ID["log-delivered-days"]
 
     def broken(today, now):
@@ -275,26 +290,33 @@ def test_a_coordinator_corrects_the_ledger_on_the_mission_page(app, runner, worl
     from tests.conftest import post_form
     from tests.missions_world import as_client
 
-    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")])
     run(runner, "log-delivered-days")
     coordinator = as_client(app, world.people["coordinator"], factory.password)
     page = f"/missions/{mission_id}/ledger"
     assert "Ajouter une correction" in coordinator.get(page).get_data(as_text=True)
     assert f'href="{page}"' in coordinator.get(f"/missions/{mission_id}").get_data(as_text=True)
     day = TODAY.isoformat()
-    bad = post_form(coordinator, page, {"days": "0,3", "reason": "x", "entry_on": day})
-    assert bad.status_code == 400 and "demi-journées" in bad.get_data(as_text=True)
-    over = post_form(coordinator, page, {"days": "5000", "reason": "x", "entry_on": day})
-    assert over.status_code == 400  # beyond 60 days: refused by the form, nothing written
-    no_reason = post_form(coordinator, page, {"days": "-0,5", "reason": "", "entry_on": day})
+    bad = post_form(coordinator, page, {"duration": "0 h 10", "reason": "x", "entry_on": day})
+    assert bad.status_code == 400 and "par pas de 15 minutes" in bad.get_data(as_text=True)
+    unreadable = post_form(coordinator, page, {"duration": "deux", "reason": "x", "entry_on": day})
+    assert unreadable.status_code == 400 and "2 h 30" in unreadable.get_data(as_text=True)
+    zero = post_form(coordinator, page, {"duration": "0", "reason": "x", "entry_on": day})
+    assert zero.status_code == 400 and "zéro" in zero.get_data(as_text=True)
+    over = post_form(coordinator, page, {"duration": "5000", "reason": "x", "entry_on": day})
+    assert over.status_code == 400  # beyond 720 hours: refused by the form, nothing written
+    no_reason = post_form(coordinator, page, {"duration": "-2", "reason": "", "entry_on": day})
     assert no_reason.status_code == 400
     assert len(ledger(app)) == 1
     done = post_form(
-        coordinator, page, {"days": "-0,5", "reason": "Demi-journée en trop", "entry_on": day}
+        coordinator,
+        page,
+        {"duration": "-2 h 30", "reason": "Deux heures et demie en trop", "entry_on": day},
     )
     assert done.status_code == 302
-    assert len(ledger(app)) == 2 and books(app, world)[3] == 0.5
-    assert "Demi-journée en trop" in coordinator.get(page).get_data(as_text=True)
+    assert len(ledger(app)) == 2 and books(app, world)[3] == DAY - 150
+    text = coordinator.get(page).get_data(as_text=True)
+    assert "Deux heures et demie en trop" in text and "-2 h 30" in text
     # The SME manager and the volunteer of the mission may not see it at all.
     for role in ("sme_manager", "volunteer"):
         other = as_client(app, world.people[role], factory.password)
@@ -302,7 +324,7 @@ def test_a_coordinator_corrects_the_ledger_on_the_mission_page(app, runner, worl
 
 
 def test_corrections_from_the_command_line(app, runner, world):
-    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), 1, "confirmed")])
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=1), DAY, "confirmed")])
     run(runner, "log-delivered-days")
     with app.app_context():
         ref = db.session.get(Mission, mission_id).ref
@@ -312,8 +334,8 @@ def test_corrections_from_the_command_line(app, runner, world):
             "ledger",
             "correct",
             ref,
-            "--days",
-            "-0.5",
+            "--duration",
+            "-1h30",
             "--reason",
             "en trop",
             "--as",
@@ -321,11 +343,19 @@ def test_corrections_from_the_command_line(app, runner, world):
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "correction of -0.5 days" in result.output
+    assert "correction of -90 min" in result.output
     refused = runner.invoke(
         args=["ledger", "correct", ref, "--days", "0.3", "--reason", "x", "--as", coordinator]
     )
     assert refused.exit_code != 0 and "half days" in refused.output
+    unreadable = runner.invoke(
+        args=["ledger", "correct", ref, "--duration", "1h75", "--reason", "x", "--as", coordinator]
+    )
+    assert unreadable.exit_code != 0 and "--duration" in unreadable.output
+    half = runner.invoke(
+        args=["ledger", "correct", ref, "--days", "0.5", "--reason", "x", "--as", coordinator]
+    )
+    assert half.exit_code == 0 and "+210 min" in half.output
     stranger = runner.invoke(
         args=[
             "ledger",
@@ -341,5 +371,5 @@ def test_corrections_from_the_command_line(app, runner, world):
     )
     assert stranger.exit_code != 0 and "coordinator" in stranger.output
     shown = runner.invoke(args=["ledger", "show", ref])
-    assert "total 0.5 days" in shown.output
-    assert books(app, world)[3] == 0.5
+    assert f"total {DAY - 90 + HALF} min" in shown.output
+    assert books(app, world)[3] == DAY - 90 + HALF

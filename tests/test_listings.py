@@ -229,8 +229,9 @@ def _world(factory, app):
                 ends_on=TODAY + timedelta(days=30),
                 status=status,
                 max_km=50,
-                days_reserved=0,
-                days_delivered=0,
+                minutes=2 * 420,
+                minutes_reserved=0,
+                minutes_delivered=0,
             )
             db.session.add(record)
             return record
@@ -347,7 +348,7 @@ def test_offer_capacity_cannot_drop_below_what_is_committed(client, runner, logi
     response = post_form(client, "/offers/new", offer_form(volunteer.id))
     offer_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
-        db.session.get(Offer, offer_id).days_reserved = 3
+        db.session.get(Offer, offer_id).minutes_reserved = 3 * 420 + 60  # 3 days and an hour
         db.session.commit()
     response = post_form(
         client, f"/offers/{offer_id}/edit", offer_form(volunteer.id, days="2"), token_from="/offers"
@@ -355,8 +356,9 @@ def test_offer_capacity_cannot_drop_below_what_is_committed(client, runner, logi
     assert response.status_code == 400
     assert "déjà réservés" in response.get_data(as_text=True)
     assert get(app, Offer, offer_id).days == 4
+    assert get(app, Offer, offer_id).minutes == 4 * 420
     page = client.get(f"/offers/{offer_id}").get_data(as_text=True)
-    assert "3 réservés" in page
+    assert "3,14 réservés" in page and "6 h 00 restantes" in page or "6 h restantes" in page
 
 
 def test_max_km_is_validated(client, runner, login_as, app):

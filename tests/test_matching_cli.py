@@ -107,8 +107,9 @@ def test_publishing_computes_proposals_shown_to_each_side(runner, app, client, f
                 lon=6.17588,
                 max_km=60,
                 status="open",
-                days_reserved=0,
-                days_delivered=0,
+                minutes=3 * 420,
+                minutes_reserved=0,
+                minutes_delivered=0,
                 **window,
             )
         )

@@ -14,6 +14,7 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.missions_world import TODAY, build_world
 from tests.processes import worker
+from tests.units import DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, PER_PROCESS = 8, 40
@@ -50,10 +51,10 @@ def _many_missions(app, world, count: int) -> list[int]:
                 starts_on=TODAY,
                 ends_on=TODAY,
                 status="agreed",
-                approved_days=0,
-                override_days=0,
-                override_group_days=0,
-                days_logged=0,
+                approved_minutes=0,
+                override_minutes=0,
+                override_group_minutes=0,
+                minutes_logged=0,
             )
             for i, n in enumerate(needs)
         ]
@@ -91,12 +92,12 @@ def test_quota_race_never_over_allocates(app, factory, db_url, db):
     assert approved == 25
     with app.app_context():
         convention = db.session.get(Convention, world.convention_id)
-        assert convention.days_reserved == 25 <= convention.skill_days_quota
+        assert convention.minutes_reserved == 25 * DAY <= convention.quota_minutes
         assert (
             db.session.scalar(select(func.count(Mission.id)).where(Mission.status == "approved"))
             == 25
         )
-        assert db.session.get(Offer, world.offer_id).days_reserved == 25
+        assert db.session.get(Offer, world.offer_id).minutes_reserved == 25 * DAY
 
 
 @pytest.mark.slow
@@ -107,5 +108,5 @@ def test_capacity_race_on_one_offer(app, factory, db_url, db):
     assert approved == 17
     with app.app_context():
         offer = db.session.get(Offer, world.offer_id)
-        assert offer.days_reserved == 17 == offer.days
-        assert db.session.scalar(select(ConventionGroup.days_reserved)) == 17
+        assert offer.minutes_reserved == 17 * DAY == offer.minutes
+        assert db.session.scalar(select(ConventionGroup.minutes_reserved)) == 17 * DAY

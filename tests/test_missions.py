@@ -16,6 +16,7 @@ from marketplace.needs.models import Need
 from marketplace.notifications.models import Notification
 from marketplace.offers.models import Offer
 from tests.missions_world import TODAY, as_client, build_world, submit
+from tests.units import DAY
 
 
 @pytest.fixture()
@@ -53,7 +54,7 @@ def counters(app, world):
         convention = db.session.get(Convention, world.convention_id)
         group = db.session.scalar(select(ConventionGroup))
         offer = db.session.get(Offer, world.offer_id)
-        return (convention.days_reserved, group.days_reserved, offer.days_reserved)
+        return (convention.minutes_reserved, group.minutes_reserved, offer.minutes_reserved)
 
 
 def status(app, mission_id):
@@ -98,10 +99,10 @@ def test_approval_reserves_and_cancellation_releases_exactly(app, factory, world
     assert counters(app, world) == (0, 0, 0)
     assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
     assert status(app, mission_id) == "approved"
-    assert counters(app, world) == (2, 2, 2)
+    assert counters(app, world) == (2 * DAY, 2 * DAY, 2 * DAY)  # two days of 7 h, in minutes
     with app.app_context():
         ref = db.session.get(Mission, mission_id).ref
-        quota = db.session.get(Convention, world.convention_id).skill_days_quota
+        quota = db.session.get(Convention, world.convention_id).quota_days
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     left = f"{quota - 2:g}".replace(".", ",")
     assert f"Mission {ref} approuvée : 2 jours réservés, il reste {left} jours sur le quota" in page
@@ -140,13 +141,13 @@ def test_approval_over_the_quota_is_refused_unless_overridden(app, factory, db):
     assert response.status_code == 302
     with app.app_context():
         convention = db.session.get(Convention, world.convention_id)
-        assert (convention.days_reserved, convention.days_overridden) == (2, 1)
+        assert (convention.minutes_reserved, convention.minutes_overridden) == (2 * DAY, DAY)
         mission = db.session.get(Mission, mission_id)
         assert "Comité du 12/03" in mission.events[-1].reason
     submit(c["coordinator"], f"/missions/{mission_id}/cancel")
     with app.app_context():
         convention = db.session.get(Convention, world.convention_id)
-        assert (convention.days_reserved, convention.days_overridden) == (0, 0)
+        assert (convention.minutes_reserved, convention.minutes_overridden) == (0, 0)
 
 
 def test_group_commitment_and_offer_capacity_are_limits_too(app, factory, db):
@@ -210,7 +211,7 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
     day = (TODAY + timedelta(days=3)).isoformat()
     assert (
         submit(
-            c["volunteer"], f"/missions/{mission_id}/plan", {"held_on": day, "days": "1"}
+            c["volunteer"], f"/missions/{mission_id}/plan", {"held_on": day, "minutes": "120"}
         ).status_code
         == 302
     )
@@ -219,13 +220,18 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
         submit(
             c["sme_manager"],
             f"/missions/{mission_id}/plan",
-            {"held_on": day, "days": "1", "is_remote": "y"},
+            {"held_on": day, "minutes": str(DAY), "is_remote": "y"},
         ).status_code
         == 302
     )
-    over = submit(c["volunteer"], f"/missions/{mission_id}/plan", {"held_on": day, "days": "0.5"})
-    assert over.status_code == 400  # 2 days planned of 2 approved: no room for half a day more
-    assert "approuv" in over.get_data(as_text=True)  # the message says why, in French
+    # 2 h + 7 h planned of 14 h approved: 5 h left, no room for a half day (3 h 30) and 2 h
+    over = submit(
+        c["volunteer"], f"/missions/{mission_id}/plan", {"held_on": day, "minutes": "315"}
+    )
+    assert over.status_code == 400
+    text = over.get_data(as_text=True)
+    assert "approuv" in text and "il reste 5 h" in text  # the message says why, in French
+    assert 'id="minutes-error-new"' in text  # next to the length field
     with app.app_context():
         sessions = db.session.scalars(select(MissionSession).order_by(MissionSession.id)).all()
         assert len(sessions) == 2  # nothing written by the refused plan
@@ -249,7 +255,9 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
     )
     assert submit(c["volunteer"], f"/missions/{mission_id}/deliver").status_code == 302
     assert status(app, mission_id) == "delivered"
-    assert counters(app, world) == (1, 1, 1)  # the unused day went back
+    # The two hours confirmed stay reserved until the ledger logs them; the 12 h unused
+    # (the day not held, and the rest of the approval) went back.
+    assert counters(app, world) == (120, 120, 120)
     # The outcome form is not prefilled with 0: typing 1 there used to save 10.
     form = c["sme_manager"].get(f"/missions/{mission_id}").get_data(as_text=True)
     jobs_inputs = re.findall(r'<input name="jobs_(?:created|preserved)"[^>]*>', form)
@@ -277,10 +285,13 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"held_on": "2020-01-01", "days": "1"}, "between"),
-        ({"held_on": "not a date", "days": "1"}, "YYYY-MM-DD"),
-        ({"held_on": "TOMORROW", "days": "0.7"}, "half day"),
-        ({"held_on": "TOMORROW", "days": "2"}, "between"),
+        ({"held_on": "2020-01-01", "minutes": "420"}, "entre"),
+        ({"held_on": "not a date", "minutes": "420"}, "AAAA-MM-JJ"),
+        ({"held_on": "TOMORROW", "minutes": "0"}, "au moins 15 minutes"),
+        ({"held_on": "TOMORROW", "minutes": "-60"}, "au moins 15 minutes"),
+        ({"held_on": "TOMORROW", "minutes": "100"}, "pas de 15 minutes"),
+        ({"held_on": "TOMORROW", "minutes": "480"}, "une journée (7 h) au plus"),
+        ({"held_on": "TOMORROW", "minutes": "deux heures"}, "durée"),
     ],
 )
 def test_bad_sessions_are_refused_and_write_nothing(app, factory, world, data, message):
@@ -292,6 +303,7 @@ def test_bad_sessions_are_refused_and_write_nothing(app, factory, world, data, m
         before = db.session.scalar(select(func.count(MissionEvent.id)))
     response = submit(c["volunteer"], f"/missions/{mission_id}/plan", data)
     assert response.status_code == 400
+    assert message in response.get_data(as_text=True)  # on the mission page, not a bare 400
     with app.app_context():
         assert db.session.scalar(select(func.count(MissionSession.id))) == 0
         assert db.session.scalar(select(func.count(MissionEvent.id))) == before
@@ -303,7 +315,7 @@ def test_a_session_in_the_future_cannot_be_declared(app, factory, world):
     submit(
         c["volunteer"],
         f"/missions/{mission_id}/plan",
-        {"held_on": (TODAY + timedelta(days=2)).isoformat(), "days": "1"},
+        {"held_on": (TODAY + timedelta(days=2)).isoformat(), "minutes": "420"},
     )
     with app.app_context():
         session_id = db.session.scalar(select(MissionSession.id))
@@ -319,7 +331,7 @@ def test_a_dispute_goes_to_the_coordinator(app, factory, world):
     submit(
         c["volunteer"],
         f"/missions/{mission_id}/plan",
-        {"held_on": (TODAY + timedelta(days=2)).isoformat(), "days": "1"},
+        {"held_on": (TODAY + timedelta(days=2)).isoformat(), "minutes": "420"},
     )
     with app.app_context():
         session = db.session.scalar(select(MissionSession))
@@ -383,7 +395,7 @@ def test_double_submitting_a_form_is_refused(app, factory, world):
         data={"csrf_token": token, "form_key": "same-key", "days": "1"},
     )
     assert again.status_code == 409
-    assert counters(app, world) == (3, 3, 3)
+    assert counters(app, world) == (3 * DAY, 3 * DAY, 3 * DAY)
 
 
 def test_coordinator_pairs_by_hand(app, factory, world):
@@ -419,7 +431,7 @@ def test_the_cli_refuses_an_illegal_move_and_applies_a_legal_one(app, factory, w
         args=["missions", "act", ref, "approve", "--as", world.people["coordinator"].email]
     )
     assert result.exit_code == 0 and "approved" in result.output
-    assert counters(app, world) == (2, 2, 2)
+    assert counters(app, world) == (2 * DAY, 2 * DAY, 2 * DAY)
 
 
 def test_new_proposals_are_notified(app, factory, runner):
@@ -437,7 +449,7 @@ def test_jobs_left_empty_on_the_outcome_form_count_as_none(app, factory, world):
     from tests.ledger_world import mission_with_sessions
     from tests.missions_world import as_client, submit
 
-    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=2), 1, "confirmed")])
+    mission_id = mission_with_sessions(app, world, [(TODAY - timedelta(days=2), DAY, "confirmed")])
     with app.app_context():
         mission = db.session.get(Mission, mission_id)
         mission.status = "delivered"
@@ -461,7 +473,7 @@ def test_the_coordinator_sees_what_is_left_before_approving_and_confirms_irrever
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     with app.app_context():
         convention = db.session.get(Convention, world.convention_id)
-        quota = f"{convention.skill_days_quota:g}".replace(".", ",")
+        quota = f"{convention.quota_days:g}".replace(".", ",")
     assert "Avant de décider : 2 jours demandés" in page
     assert f"il reste {quota} jours sur le quota de la convention" in page
     # Refusing and cancelling are two steps: a question, then the confirming form.

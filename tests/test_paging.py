@@ -43,9 +43,10 @@ def test_the_missions_list_walks_every_mission_once_in_pages(app, factory, clien
                     # Twenty missions share each instant: the id breaks the ties.
                     created_at=start + timedelta(minutes=n // 20),
                     updated_at=start,
-                    approved_days=0,
-                    override_days=0,
-                    days_logged=0,
+                    approved_minutes=0,
+                    override_minutes=0,
+                    override_group_minutes=0,
+                    minutes_logged=0,
                 )
             )
         db.session.commit()

@@ -28,6 +28,7 @@ from marketplace.offers.models import Offer
 from tests.conftest import login
 from tests.ledger_world import approved_mission, matched_need, partner_group, run_ledger
 from tests.missions_world import as_client, build_world
+from tests.units import DAY, HALF
 
 TODAY = date(2026, 11, 26)
 
@@ -61,15 +62,15 @@ def tally(
             kept.append((entry, mission, need))
 
         def figures(items) -> dict:
-            days = defaultdict(float)
-            for entry, mission, _need in items:
-                days[mission.id] += entry.days
+            minutes = sum(entry.minutes for entry, _mission, _need in items)
             ms = {mission.id: (mission, need) for _e, mission, need in items}
             ratings = [m.rating for m, _n in ms.values() if m.rating is not None]
             return {
                 "projects": len({n.organisation_id for _m, n in ms.values()}),
                 "missions": len(ms),
-                "days": round(sum(days.values()), 6),
+                "minutes": minutes,
+                "hours": minutes // 60 if minutes % 60 == 0 else minutes / 60,
+                "days": round(minutes / DAY, 2),  # every convention here has days of 7 h
                 "jobs_created": sum(m.jobs_created or 0 for m, _n in ms.values()),
                 "jobs_preserved": sum(m.jobs_preserved or 0 for m, _n in ms.values()),
                 "average_rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
@@ -86,15 +87,8 @@ def tally(
             "by_group": breakdown(lambda e, _m, _n: orgs[e.group_id].name),
             "by_category": breakdown(lambda _e, _m, n: n.category or ""),
             "by_month": breakdown(lambda e, _m, _n: e.entry_on.strftime("%Y-%m")),
-            "ledger_sum": round(sum(e.days for e, _m, _n in kept), 6),
+            "ledger_sum": sum(e.minutes for e, _m, _n in kept),
         }
-
-
-def _rounded(section: dict) -> dict:
-    return {
-        key: {**f, "days": round(f["days"], 6)} if isinstance(f, dict) and "days" in f else f
-        for key, f in section.items()
-    }
 
 
 def _number(text: str) -> float:
@@ -132,7 +126,7 @@ def _query(filters: dict) -> str:
 def check_agreement(app, runner, client, filters: dict) -> dict:
     """Every output for these filters against the tally; returns the tally."""
     expected = tally(app, **filters)
-    assert expected["totals"]["days"] == expected["ledger_sum"]
+    assert expected["totals"]["minutes"] == expected["ledger_sum"]
     query = _query(filters)
     web_rows = list(
         csv.reader(
@@ -144,6 +138,7 @@ def check_agreement(app, runner, client, filters: dict) -> dict:
     def as_csv(f: dict) -> list[str]:
         return [
             str(float(f["days"])),
+            str(f["hours"]),
             str(f["missions"]),
             str(f["projects"]),
             str(f["jobs_created"]),
@@ -167,8 +162,8 @@ def check_agreement(app, runner, client, filters: dict) -> dict:
         cli = json.loads(result.stdout)
         assert cli["totals"] == expected["totals"]
         for name in ("by_group", "by_category", "by_month"):
-            assert _rounded(cli[name]) == expected[name], name
-        assert round(sum(m["days"] for m in cli["missions"]), 6) == expected["ledger_sum"]
+            assert cli[name] == expected[name], name
+        assert sum(m["minutes"] for m in cli["missions"]) == expected["ledger_sum"]
         assert len(cli["missions"]) == expected["totals"]["missions"]
         cli_csv = runner.invoke(args=["report", *_cli_args(filters), "--format", "csv"]).stdout
         assert list(csv.reader(io.StringIO(cli_csv))) == web_rows
@@ -190,22 +185,35 @@ def check_agreement(app, runner, client, filters: dict) -> dict:
 
     page = client.get(f"/reports?{query}").get_data(as_text=True)
     strong = re.findall(r"<strong>([^<]*)</strong>", page)
-    assert _number(strong[2]) == expected["totals"]["days"]
+    days, hours = re.search(
+        r"<strong><details[^>]*><summary>([^<]*)</summary><span>([^<]*)", page
+    ).groups()
+    assert _number(days) == expected["totals"]["days"]
+    assert _minutes(hours) == expected["totals"]["minutes"]
     assert int(strong[1]) == expected["totals"]["missions"]
     assert int(strong[0]) == expected["totals"]["projects"]
     return expected
 
 
-def standing_rows(html: str) -> dict[str, list[float]]:
-    """The convention page's table of days: {row name: [quota, reserved, delivered, left]}."""
+def _minutes(text: str) -> int:
+    """« 46 h », « 22 h 30 », « 45 min », « -1 h 15 » as minutes."""
+    match = re.fullmatch(r"(-?)(?:(\d+) h(?: (\d+))?|(\d+) min)", text.strip())
+    assert match, text
+    sign, hours, rest, only = match.groups()
+    minutes = int(only) if only else int(hours) * 60 + int(rest or 0)
+    return -minutes if sign else minutes
+
+
+def standing_rows(html: str) -> dict[str, list[tuple[float, int]]]:
+    """The convention page's table: {row name: [(days, minutes) of the quota, reserved,
+    delivered, left]}."""
     table = html[html.index("<tbody>") : html.index("</tbody>")]
+    cell = r'<td class="num"><details class="hours"><summary>([^<]*)</summary><span>([^<]*)</span>'
     rows = {}
-    for name, cells in re.findall(
-        r'<th scope="row">([^<]*)</th>((?:\s*<td class="num">'
-        r"[^<]*</td>){4})",
-        table,
-    ):
-        rows[name] = [_number(v) for v in re.findall(r'<td class="num">([^<]*)</td>', cells)]
+    for line in table.split("</tr>"):
+        name = re.search(r'<th scope="row">([^<]*)</th>', line)
+        if name:
+            rows[name[1]] = [(_number(d), _minutes(h)) for d, h in re.findall(cell, line)]
     return rows
 
 
@@ -214,9 +222,10 @@ def check_convention_page(app, client, convention_id: int) -> None:
     rows = standing_rows(client.get(f"/conventions/{convention_id}").get_data(as_text=True))
     assert rows, "no standing table"
     name_of_convention = next(iter(rows))
-    assert rows[name_of_convention][2] == whole["totals"]["days"]
+    totals = whole["totals"]
+    assert rows[name_of_convention][2] == (totals["days"], totals["minutes"])
     for group, figures in whole["by_group"].items():
-        assert rows[group][2] == figures["days"], group
+        assert rows[group][2] == (figures["days"], figures["minutes"]), group
 
 
 # ------------------------------------------------------------------------ the demo data
@@ -280,7 +289,7 @@ def generated(app, factory, runner, db):
             sessions = []
             for _ in range(rng.randint(1, 4)):
                 on = date(2026, 2, 1) + timedelta(days=rng.randrange(0, 300))
-                sessions.append((on, rng.choice([0.5, 1]), rng.choice(statuses)))
+                sessions.append((on, rng.choice([60, 120, HALF, DAY]), rng.choice(statuses)))
             need = matched_need(
                 world, f"N-GEN-{n}", rng.choice(smes).id, f"Besoin {n}", rng.choice(categories)
             )
@@ -308,7 +317,7 @@ def generated(app, factory, runner, db):
             add_correction(
                 coordinator,
                 db.session.get(Mission, mission_id),
-                rng.choice([-0.5, 0.5, 1]),
+                rng.choice([-90, 45, HALF, DAY]),
                 "correction générée",
                 date(2026, 2, 1) + timedelta(days=rng.randrange(0, 300)),
                 datetime.now(UTC),

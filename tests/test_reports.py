@@ -19,6 +19,7 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from tests.ledger_world import approved_mission, matched_need, partner_group, run_ledger
 from tests.missions_world import as_client, build_world
+from tests.units import DAY, HALF
 
 TODAY = date(2026, 11, 26)
 
@@ -27,8 +28,10 @@ TODAY = date(2026, 11, 26)
 def programme(app, factory, runner, db):
     """Two groups, three missions, sessions in two months, a correction, a cancelled session.
 
-    Known answers: 6.5 days delivered (A: 2 + 1.5 - 0.5 correction = 3; B: 3.5), 3 missions,
-    2 SMEs, jobs 3 created / 4 preserved, ratings 4 and 5 → 4.5.
+    Known answers, in minutes (days of 7 h): A1 2 days = 840; A2 a day and a two-hour
+    session, minus a 1 h 30 correction = 450; B 3.5 days = 1,470. So 2,760 minutes delivered
+    = 46 h = 6.57 days (A 1,290 = 3.07 days; B 3.5 days), 3 missions, 2 SMEs, jobs 3 created /
+    4 preserved, ratings 4 and 5 → 4.5.
     """
     world = build_world(app, factory, quota=20, committed=10, offer_days=30, needs=2)
     with app.app_context():
@@ -55,9 +58,9 @@ def programme(app, factory, runner, db):
                 world.offer_id,
                 group_a.id,
                 [
-                    (date(2026, 9, 10), 1, "confirmed"),
-                    (date(2026, 9, 20), 1, "confirmed"),
-                    (date(2026, 10, 5), 1, "cancelled"),
+                    (date(2026, 9, 10), DAY, "confirmed"),
+                    (date(2026, 9, 20), DAY, "confirmed"),
+                    (date(2026, 10, 5), DAY, "cancelled"),
                 ],
                 (4, 1, 2),
             ),
@@ -65,7 +68,7 @@ def programme(app, factory, runner, db):
                 world.need_ids[1],
                 world.offer_id,
                 group_a.id,
-                [(date(2026, 10, 1), 1, "confirmed"), (date(2026, 10, 2), 0.5, "confirmed")],
+                [(date(2026, 10, 1), DAY, "confirmed"), (date(2026, 10, 2), 120, "confirmed")],
                 None,
             ),
             (
@@ -73,10 +76,10 @@ def programme(app, factory, runner, db):
                 offer_b.id,
                 group_b.id,
                 [
-                    (date(2026, 10, 15), 1, "confirmed"),
-                    (date(2026, 10, 16), 1, "confirmed"),
-                    (date(2026, 11, 2), 1, "confirmed"),
-                    (date(2026, 11, 3), 0.5, "confirmed"),
+                    (date(2026, 10, 15), DAY, "confirmed"),
+                    (date(2026, 10, 16), DAY, "confirmed"),
+                    (date(2026, 11, 2), DAY, "confirmed"),
+                    (date(2026, 11, 3), HALF, "confirmed"),
                 ],
                 (5, 2, 2),
             ),
@@ -102,8 +105,8 @@ def programme(app, factory, runner, db):
         add_correction(
             db.session.get(User, world.people["coordinator"].id),
             db.session.get(Mission, ids[1]),
-            -0.5,
-            "demi-journée en double",
+            -90,
+            "une heure et demie en double",
             date(2026, 10, 20),
             datetime.now(UTC),
         )
@@ -114,7 +117,9 @@ def programme(app, factory, runner, db):
 EXPECTED = {
     "projects": 2,
     "missions": 3,
-    "days": 6.5,
+    "minutes": 2760,
+    "hours": 46,
+    "days": 6.57,
     "jobs_created": 3,
     "jobs_preserved": 4,
     "average_rating": 4.5,
@@ -131,20 +136,24 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
         runner.invoke(args=["report", "--convention", str(world.convention_id)]).stdout
     )
     assert cli["totals"] == EXPECTED
-    assert cli["by_group"]["Groupe B"]["days"] == 3.5
-    assert sum(g["days"] for g in cli["by_group"].values()) == 6.5
-    assert cli["by_category"]["hr"]["days"] == 3 and cli["by_category"]["export"]["days"] == 3.5
-    assert {m: v["days"] for m, v in cli["by_month"].items()} == {
-        "2026-09": 2,
-        "2026-10": 3,
-        "2026-11": 1.5,
+    assert (
+        cli["by_group"]["Groupe B"]["minutes"] == 1470
+        and cli["by_group"]["Groupe B"]["days"] == 3.5
+    )
+    assert sum(g["minutes"] for g in cli["by_group"].values()) == 2760
+    assert cli["by_category"]["hr"]["minutes"] == 1290 and cli["by_category"]["hr"]["days"] == 3.07
+    assert cli["by_category"]["export"]["minutes"] == 1470
+    assert {m: v["minutes"] for m, v in cli["by_month"].items()} == {
+        "2026-09": 840,
+        "2026-10": 1290,  # A2's 540, its -90 correction, B's 840
+        "2026-11": 630,
     }
     with app.app_context():
-        assert ledger_total(world.convention_id) == 6.5
+        assert ledger_total(world.convention_id) == 2760
 
     coordinator = as_client(app, world.people["coordinator"], factory.password)
     page = coordinator.get(f"/reports?convention={world.convention_id}").get_data(as_text=True)
-    assert "<strong>6,5</strong>" in page and "<strong>4,5</strong>" in page
+    assert "<summary>6,57</summary><span>46 h</span>" in page and "<strong>4,5</strong>" in page
     rows = list(
         csv.reader(
             io.StringIO(
@@ -154,7 +163,8 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
             )
         )
     )
-    assert rows[1] == ["total", "", "6.5", "3", "2", "3", "4", "4.5"]
+    assert rows[0][2:4] == ["days", "hours"]
+    assert rows[1] == ["total", "", "6.57", "46", "3", "2", "3", "4", "4.5"]
     cli_csv = runner.invoke(
         args=["report", "--convention", str(world.convention_id), "--format", "csv"]
     ).stdout
@@ -165,7 +175,7 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
     figures, missions = book.worksheets
     assert figures["A1"].value == "Jours de compétences réalisés" and figures["A1"].font.bold
     total = next(row for row in figures.iter_rows(values_only=True) if row[0] == "Total")
-    assert list(total[2:5]) == [6.5, 3, 2]  # typed numbers, not text
+    assert list(total[2:6]) == [6.57, 46, 3, 2]  # typed numbers, not text
     assert missions.max_row == 4
     # The CSV for people: French Excel's separator and BOM, labels, decimal commas, a heading.
     people = coordinator.get(f"/reports.csv?convention={world.convention_id}")
@@ -174,12 +184,12 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
     lines = people.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "Jours de compétences réalisés"
     assert any(line.startswith("Période;du ") for line in lines)
-    assert "Rubrique;Élément;Jours réalisés" in people.data.decode("utf-8-sig")
-    assert "Total;;6,5;3;2;3;4;4,5" in lines
+    assert "Rubrique;Élément;Jours réalisés;Heures réalisées" in people.data.decode("utf-8-sig")
+    assert "Total;;6,57;46;3;2;3;4;4,5" in lines
 
     dashboard = coordinator.get(f"/conventions/{world.convention_id}").get_data(as_text=True)
-    # Quota 20: 6.5 delivered (ledger), reserved = approved - logged = 0 for everyone here.
-    assert '<td class="num">6,5</td>' in dashboard
+    # Quota 20: 6.57 delivered (ledger), the hours one click away.
+    assert "<summary>6,57</summary><span>46 h</span>" in dashboard
     period = runner.invoke(
         args=[
             "report",
@@ -191,7 +201,7 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
             "2026-10-31",
         ]
     ).stdout
-    assert json.loads(period)["totals"]["days"] == 3  # 1.5 (A) - 0.5 + 2 (B)
+    assert json.loads(period)["totals"]["minutes"] == 1290  # 540 (A) - 90 + 840 (B)
 
 
 def test_visibility_per_role(app, factory, programme):
@@ -205,7 +215,7 @@ def test_visibility_per_role(app, factory, programme):
     referent = as_client(app, world.people["group_referent"], factory.password)
     assert referent.get(f"/conventions/{world.convention_id}").status_code == 200
     mine = referent.get("/reports").get_data(as_text=True)
-    assert "<strong>3</strong> " in mine and "M-R2" not in mine  # group A only
+    assert "<summary>3,07</summary>" in mine and "M-R2" not in mine  # group A only
     manager = as_client(app, world.people["sme_manager"], factory.password)
     assert manager.get(f"/conventions/{world.convention_id}").status_code == 403
     history = manager.get("/reports").get_data(as_text=True)
@@ -247,17 +257,19 @@ def test_every_breakdown_row_drills_down_to_its_missions(app, factory, programme
 
     def totals(href: str) -> list[str]:
         drilled = coordinator.get(href).get_data(as_text=True)
-        return re.findall(r"<strong>([^<]*)</strong>", drilled)[:3], drilled
+        projects, missions = re.findall(r"<strong>([^<]*)</strong>", drilled)[:2]
+        days = re.search(r"<strong><details[^>]*><summary>([^<]*)</summary>", drilled)[1]
+        return (projects, missions, days), drilled
 
     (projects, missions, days), drilled = totals(links["Groupe B"])
     assert (projects, missions, days) == ("1", "1", "3,5")
     assert "M-R2" in drilled and "M-R0" not in drilled
     assert f"convention={world.convention_id}" in links["Groupe B"]
     (_p, missions, days), drilled = totals(links["2026-10"])
-    assert (missions, days) == ("2", "3")  # 1.5 (A) - 0.5 correction + 2 (B)
+    assert (missions, days) == ("2", "3,07")  # 540 (A) - 90 correction + 840 (B) minutes
     assert "from=2026-10-01" in links["2026-10"] and "to=2026-10-31" in links["2026-10"]
     hr = next(href for text, href in links.items() if "category=hr" in href)
     (_p, missions, days), _ = totals(hr)
-    assert (missions, days) == ("2", "3")
+    assert (missions, days) == ("2", "3,07")  # 840 + 540 - 90 minutes
     printable = coordinator.get(f"/reports?convention={world.convention_id}&print=1")
     assert '<th scope="row"><a' not in printable.get_data(as_text=True)

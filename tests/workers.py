@@ -71,7 +71,7 @@ def add_corrections(url: str, coordinator_id: str, mission_id: str, times: str) 
         for n in range(int(times)):
             coordinator = db.session.get(User, int(coordinator_id))
             mission = db.session.get(Mission, int(mission_id))
-            add_correction(coordinator, mission, 0.5, f"correction {n}", date(2026, 12, 1),
+            add_correction(coordinator, mission, 210, f"correction {n}", date(2026, 12, 1),
                            datetime.now(UTC))  # fmt: skip
             db.session.commit()
         db.engine.dispose()

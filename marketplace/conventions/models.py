@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Integer,
     String,
     Table,
     UniqueConstraint,
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.db import UTCDateTime, utcnow
+from marketplace.durations import DEFAULT_MINUTES_PER_DAY, minutes_to_days
 from marketplace.extensions import db
 
 
@@ -58,13 +60,22 @@ class Convention(db.Model):
     __tablename__ = "conventions"
     __table_args__ = (
         CheckConstraint("ends_on > starts_on", name="period_order"),
-        CheckConstraint("skill_days_quota >= 0", name="quota_positive"),
+        # Hours per day: 1 h to 12 h by half hours, so a half day is whole minutes.
+        CheckConstraint(
+            "minutes_per_day >= 60 AND minutes_per_day <= 720 AND minutes_per_day % 30 = 0",
+            name="minutes_per_day_range",
+        ),
+        # The quota is set in half days.
+        CheckConstraint(
+            "quota_minutes >= 0 AND (quota_minutes * 2) % minutes_per_day = 0",
+            name="quota_half_days",
+        ),
         # The quota can never be over-allocated: approvals reserve with a conditional
         # UPDATE, and this CHECK refuses whatever would pass it (an override with a
-        # reason raises days_overridden first).
+        # reason raises minutes_overridden first). All in minutes, integers.
         CheckConstraint(
-            "days_reserved >= 0 AND days_delivered >= 0 AND days_overridden >= 0 "
-            "AND days_reserved + days_delivered <= skill_days_quota + days_overridden",
+            "minutes_reserved >= 0 AND minutes_delivered >= 0 AND minutes_overridden >= 0 "
+            "AND minutes_reserved + minutes_delivered <= quota_minutes + minutes_overridden",
             name="quota_not_exceeded",
         ),
         CheckConstraint(
@@ -78,10 +89,14 @@ class Convention(db.Model):
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    skill_days_quota: Mapped[float] = mapped_column(Float)
-    days_reserved: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # approved
-    days_delivered: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # logged
-    days_overridden: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    minutes_per_day: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MINUTES_PER_DAY, server_default=str(DEFAULT_MINUTES_PER_DAY)
+    )
+    quota_minutes: Mapped[int] = mapped_column(Integer)
+    # approved and not delivered yet / logged in the ledger / overridden beyond the quota
+    minutes_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    minutes_delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    minutes_overridden: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(10), default="active")
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -93,6 +108,14 @@ class Convention(db.Model):
     )
     coordinators: Mapped[list[User]] = relationship(secondary=convention_coordinators)
 
+    @property
+    def quota_days(self) -> float:
+        return minutes_to_days(self.quota_minutes, self.minutes_per_day)
+
+    @property
+    def hours_per_day(self) -> float:
+        return self.minutes_per_day / 60
+
 
 class ConventionGroup(db.Model):
     """A partner group of a convention and the skill days it committed."""
@@ -100,10 +123,10 @@ class ConventionGroup(db.Model):
     __tablename__ = "convention_groups"
     __table_args__ = (
         UniqueConstraint("convention_id", "organisation_id", name="uq_convention_groups_pair"),
-        CheckConstraint("committed_days >= 0", name="committed_positive"),
+        CheckConstraint("committed_minutes >= 0", name="committed_positive"),
         CheckConstraint(
-            "days_reserved >= 0 AND days_delivered >= 0 AND days_overridden >= 0 "
-            "AND days_reserved + days_delivered <= committed_days + days_overridden",
+            "minutes_reserved >= 0 AND minutes_delivered >= 0 AND minutes_overridden >= 0 "
+            "AND minutes_reserved + minutes_delivered <= committed_minutes + minutes_overridden",
             name="commitment_not_exceeded",
         ),
     )
@@ -113,10 +136,14 @@ class ConventionGroup(db.Model):
         ForeignKey("conventions.id", ondelete="CASCADE"), index=True
     )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    committed_days: Mapped[float] = mapped_column(Float)
-    days_reserved: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    days_delivered: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
-    days_overridden: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    committed_minutes: Mapped[int] = mapped_column(Integer)
+    minutes_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    minutes_delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    minutes_overridden: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     convention: Mapped[Convention] = relationship(back_populates="partners")
     organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def committed_days(self) -> float:
+        return minutes_to_days(self.committed_minutes, self.convention.minutes_per_day)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import func, or_, select, true
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
 from marketplace.conventions.models import (
     Convention,
     ConventionGroup,
+    ConventionStatus,
     Territory,
     convention_coordinators,
 )
+from marketplace.durations import DEFAULT_MINUTES_PER_DAY
 from marketplace.extensions import db
 
 
@@ -69,3 +71,24 @@ def manageable_territories(actor: User) -> list[Territory]:
     if actor.role != Role.ADMIN:
         query = query.where(Territory.id.in_(coordinator_territory_ids(actor)))
     return list(db.session.scalars(query))
+
+
+def offer_minutes_per_day(organisation_ids) -> dict[int, int]:
+    """The hours per day (in minutes) an offer of each group is counted at: the longest day
+    of the active conventions the group is partner of (so a day of any of them fits in a
+    day of the offer), 7 h for a group in none."""
+    ids = set(organisation_ids)
+    rates = dict.fromkeys(ids, DEFAULT_MINUTES_PER_DAY)
+    if not ids:
+        return rates
+    for group_id, longest in db.session.execute(
+        select(ConventionGroup.organisation_id, func.max(Convention.minutes_per_day))
+        .join(Convention, Convention.id == ConventionGroup.convention_id)
+        .where(
+            ConventionGroup.organisation_id.in_(ids),
+            Convention.status == ConventionStatus.ACTIVE,
+        )
+        .group_by(ConventionGroup.organisation_id)
+    ):
+        rates[group_id] = max(longest, DEFAULT_MINUTES_PER_DAY)
+    return rates

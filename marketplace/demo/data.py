@@ -82,6 +82,7 @@ CONVENTION = {
     "starts_on": date(2025, 1, 1),
     "ends_on": date(2027, 12, 31),
     "skill_days_quota": 150.0,
+    "hours_per_day": 7,
     "partners": {"Saint-Gobain PAM": 90.0, "Michelin": 60.0},
 }
 
@@ -151,11 +152,12 @@ DEMO_MISSIONS = [
         "skills": "DUERP;prévention",
         "category": "quality",
         "offer": "Évaluation des risques et document unique",
+        # (day offset, minutes, status): a day of 7 h, a two-hour helping hand, half a day.
         "sessions": [
-            (-20, 1, "confirmed"),
-            (-12, 0.5, "delivered"),
-            (-5, 1, "confirmed"),
-            (7, 1, "planned"),
+            (-20, 420, "confirmed"),
+            (-12, 120, "delivered"),
+            (-5, 420, "confirmed"),
+            (7, 210, "planned"),
         ],
     },
     {
@@ -166,7 +168,7 @@ DEMO_MISSIONS = [
         "skills": "GMAO;maintenance préventive",
         "category": "maintenance",
         "offer": "Maintenance préventive et GMAO",
-        "sessions": [(14, 1, "planned")],
+        "sessions": [(14, 420, "planned")],
     },
 ]
 

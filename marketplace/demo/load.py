@@ -7,6 +7,7 @@ only when missing; nothing that exists is changed.
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from marketplace.demo.data import (
     ORGANISATIONS,
     TERRITORIES,
 )
+from marketplace.durations import DEFAULT_MINUTES_PER_DAY, days_to_minutes
 from marketplace.extensions import db
 from marketplace.geo.services import DEMO_COMMUNES, Geocoder, import_communes
 from marketplace.listings.services import search_text_for
@@ -88,13 +90,15 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
         organisation, new = _get_or_create(Organisation, {"name": row["name"]}, **fields)
         organisations[row["name"]] = organisation
         created["organisations"] += new
+    per_day = CONVENTION["hours_per_day"] * 60
     convention, new = _get_or_create(
         Convention,
         {"name": CONVENTION["name"]},
         territory_id=territories[CONVENTION["territory"]].id,
         starts_on=CONVENTION["starts_on"],
         ends_on=CONVENTION["ends_on"],
-        skill_days_quota=CONVENTION["skill_days_quota"],
+        minutes_per_day=per_day,
+        quota_minutes=days_to_minutes(CONVENTION["skill_days_quota"], per_day),
         status="active",
     )
     created["conventions"] += new
@@ -102,7 +106,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
         _, new = _get_or_create(
             ConventionGroup,
             {"convention_id": convention.id, "organisation_id": organisations[group_name].id},
-            committed_days=days,
+            committed_minutes=days_to_minutes(days, per_day),
         )
         created["partners"] += new
     for account in ACCOUNTS:
@@ -167,8 +171,10 @@ def _demo_offer(key: str, expert: User, item: dict, days: float, window: dict, n
         expert_id=expert.id,
         max_km=800,
         is_remote_ok=True,
-        days_reserved=0,
-        days_delivered=0,
+        minutes_per_day=DEFAULT_MINUTES_PER_DAY,
+        minutes=days_to_minutes(days, DEFAULT_MINUTES_PER_DAY),
+        minutes_reserved=0,
+        minutes_delivered=0,
     )
 
 
@@ -204,7 +210,9 @@ def _demo_missions(today: date) -> int:
         sme = db.session.scalar(select(Organisation).where(Organisation.name == item["sme"]))
         expert = db.session.scalar(select(User).where(User.email == item["expert"]))
         window = {"starts_on": today - timedelta(days=60), "ends_on": today + timedelta(days=90)}
-        days = sum(d for _, d, _ in item["sessions"])
+        # The days asked: the sessions' time, rounded up to a half day.
+        minutes = sum(m for _, m, _ in item["sessions"])
+        days = math.ceil(minutes * 2 / DEFAULT_MINUTES_PER_DAY) / 2
         need = _demo_need(item["key"], sme, {**item, "title": item["need"]}, days, window, now)
         offer = _demo_offer(
             item["key"], expert, {**item, "title": item["offer"]}, max(days, 5), window, now
@@ -219,7 +227,7 @@ def _demo_missions(today: date) -> int:
                 MissionSession(
                     mission_id=mission.id,
                     held_on=today + timedelta(days=offset),
-                    days=length,
+                    minutes=length,
                     status=status,
                     created_at=now,
                 )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.roles import STAFF_ROLES, Role
 from marketplace.conventions.services import coordinator_territory_ids, partner_group_ids
+from marketplace.durations import days_to_minutes, minutes_to_days
 from marketplace.extensions import db
 from marketplace.i18n import format_days
 from marketplace.imports.rows import CellError
@@ -94,7 +95,9 @@ def check_scope(plan, actor) -> None:
                     str(_l("%(ref)s can no longer be changed: %(why)s", ref=ref, why=reason)),
                 )
             )
-        elif plan.kind == "offers" and row["days"] < record.days_reserved + record.days_delivered:
+        elif plan.kind == "offers" and days_to_minutes(row["days"], record.minutes_per_day) < (
+            taken := record.minutes_reserved + record.minutes_delivered
+        ):
             plan.errors.append(
                 CellError(
                     number,
@@ -104,7 +107,7 @@ def check_scope(plan, actor) -> None:
                             "%(ref)s already has %(taken)s days reserved or delivered: "
                             "its days cannot go below that",
                             ref=ref,
-                            taken=format_days(record.days_reserved + record.days_delivered),
+                            taken=format_days(minutes_to_days(taken, record.minutes_per_day)),
                         )
                     ),
                 )

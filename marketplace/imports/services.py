@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
+from marketplace.conventions.services import offer_minutes_per_day
+from marketplace.durations import days_to_minutes
 from marketplace.extensions import db
 from marketplace.geo.services import Geocoder
 from marketplace.imports.csvio import COLUMNS, FileProblem, read_rows
@@ -275,14 +277,23 @@ def apply_import(plan: ImportPlan, now: datetime, progress: Progress | None = No
             if changed:
                 for key, value in changed.items():
                     setattr(record, key, value)
+                if plan.kind == "offers":
+                    record.minutes = days_to_minutes(record.days, record.minutes_per_day)
                 record.updated_at = now
             else:
                 unchanged += 1
         if progress and count % 250 == 0:
             progress(250)
     if plan.kind == "offers":
+        rates = offer_minutes_per_day(row["organisation_id"] for row in new_rows)
         for row in new_rows:
-            row.update(days_reserved=0.0, days_delivered=0.0)
+            per_day = rates[row["organisation_id"]]
+            row.update(
+                minutes_per_day=per_day,
+                minutes=days_to_minutes(row["days"], per_day),
+                minutes_reserved=0,
+                minutes_delivered=0,
+            )
     for start in range(0, len(new_rows), CHUNK):
         db.session.execute(model.__table__.insert(), new_rows[start : start + CHUNK])
     remember_skills(s for row in plan.rows for s in split_list(row["skills"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import UTCDateTime, utcnow
@@ -14,11 +14,12 @@ from marketplace.extensions import db
 
 class LedgerSource(StrEnum):
     SCHEDULER = "scheduler"  # a delivered session, logged by the ledger job
-    CORRECTION = "correction"  # a coordinator's correction (positive or negative days)
+    CORRECTION = "correction"  # a coordinator's correction (positive or negative minutes)
 
 
 class LedgerEntry(db.Model):
-    """Days delivered against a convention: one entry per session, corrections as new entries.
+    """Time delivered against a convention, in minutes: one entry per session, corrections as
+    new entries.
 
     Quota consumption is the sum of this table. The scheduler writes one entry per
     delivered session (unique session_id, inserted with ON CONFLICT DO NOTHING);
@@ -29,8 +30,8 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         CheckConstraint("source IN ('scheduler', 'correction')", name="source"),
         CheckConstraint(
-            "(source = 'scheduler' AND session_id IS NOT NULL AND days > 0) "
-            "OR (source = 'correction' AND session_id IS NULL AND days <> 0)",
+            "(source = 'scheduler' AND session_id IS NOT NULL AND minutes > 0) "
+            "OR (source = 'correction' AND session_id IS NULL AND minutes <> 0)",
             name="source_shape",
         ),
         Index("ix_ledger_entries_convention_on", "convention_id", "entry_on"),
@@ -44,7 +45,7 @@ class LedgerEntry(db.Model):
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("mission_sessions.id"), unique=True)
     entry_on: Mapped[date] = mapped_column(Date)
-    days: Mapped[float] = mapped_column(Float)
+    minutes: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

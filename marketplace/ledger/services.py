@@ -1,4 +1,5 @@
-"""The ledger: days delivered against conventions, logged exactly once per session.
+"""The ledger: time delivered against conventions (in minutes), logged exactly once per
+session.
 
 Rule (documented in the README): a session is due when the SME manager confirmed it, or
 when the volunteer declared it held at least GRACE_DAYS ago without a dispute (silence is
@@ -15,6 +16,7 @@ from sqlalchemy import and_, func, literal, or_, select, update
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import STAFF_ROLES
+from marketplace.durations import STEP
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerSource
@@ -52,7 +54,7 @@ def due_sessions(today: date):
 def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
     """INSERT ... SELECT ... ON CONFLICT (session_id) DO NOTHING RETURNING, in the database.
 
-    Returns (session, days, mission, convention, group) for the rows inserted now; a
+    Returns (session, minutes, mission, convention, group) for the rows inserted now; a
     session another run logged first returns nothing.
     """
     source = (
@@ -62,7 +64,7 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
             Mission.id,
             MissionSession.id,
             MissionSession.held_on,
-            MissionSession.days,
+            MissionSession.minutes,
             literal(LedgerSource.SCHEDULER.value),
             literal(now, type_=LedgerEntry.__table__.c.created_at.type),
         )
@@ -79,7 +81,7 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
                 "mission_id",
                 "session_id",
                 "entry_on",
-                "days",
+                "minutes",
                 "source",
                 "created_at",
             ],
@@ -88,7 +90,7 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
         .on_conflict_do_nothing(index_elements=["session_id"])
         .returning(
             table.c.session_id,
-            table.c.days,
+            table.c.minutes,
             table.c.mission_id,
             table.c.convention_id,
             table.c.group_id,
@@ -101,13 +103,13 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
     """Write one ledger entry per due session, exactly once; commits batch by batch.
 
     Each batch is its own unit of work: its entries, the counters they move (reserved →
-    delivered on the convention, the group and the offer; days logged on the mission) and
+    delivered on the convention, the group and the offer; minutes logged on the mission) and
     the sessions' `is_logged` flags commit together. Running twice, or ten times at once,
     adds nothing the second time: the unique session_id makes later inserts no-ops, and
     only rows really inserted move the counters. A run killed between batches leaves whole
     batches behind; the next run finishes the rest.
     """
-    sessions_logged, days_logged = 0, 0.0
+    sessions_logged, minutes_logged = 0, 0
     while True:
         ids = list(db.session.scalars(due_sessions(today).limit(batch)))
         if not ids:
@@ -121,8 +123,8 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
         )
         db.session.commit()
         sessions_logged += len(inserted)
-        days_logged += sum(row[1] for row in inserted)
-    return {"sessions_logged": sessions_logged, "days_logged": days_logged}
+        minutes_logged += sum(row[1] for row in inserted)
+    return {"sessions_logged": sessions_logged, "minutes_logged": minutes_logged}
 
 
 class LedgerRefused(DomainError):
@@ -135,15 +137,15 @@ def can_correct(actor: User, mission: Mission) -> bool:
 
 
 def add_correction(
-    actor: User, mission: Mission, days: float, reason: str, entry_on: date, now: datetime
+    actor: User, mission: Mission, minutes: int, reason: str, entry_on: date, now: datetime
 ) -> LedgerEntry:
-    """A correction is a new entry (positive or negative days), never an edit."""
+    """A correction is a new entry (positive or negative minutes), never an edit."""
     if actor.role not in STAFF_ROLES or not can_correct(actor, mission):
         raise NotAllowed(_l("Only a coordinator of the mission's convention corrects the ledger."))
     if not reason or not reason.strip():
         raise LedgerRefused(_l("A correction needs a reason."))
-    if days == 0 or not float(days * 2).is_integer():
-        raise LedgerRefused(_l("A correction is a non-zero number of half days."))
+    if not isinstance(minutes, int) or minutes == 0 or minutes % STEP:
+        raise LedgerRefused(_l("A correction is a non-zero number of quarter hours."))
     if mission.convention_id is None:
         raise LedgerRefused(_l("This mission belongs to no convention."))
     entry = LedgerEntry(
@@ -152,23 +154,23 @@ def add_correction(
         mission_id=mission.id,
         session_id=None,
         entry_on=entry_on,
-        days=days,
+        minutes=minutes,
         source=LedgerSource.CORRECTION,
         reason=reason.strip(),
         created_by_id=actor.id,
         created_at=now,
     )
-    if not quota.correct(mission.convention_id, mission.group_id, days):
+    if not quota.correct(mission.convention_id, mission.group_id, minutes):
         raise LedgerRefused(_l("This correction would pass the quota or make it negative."))
     db.session.add(entry)
     return entry
 
 
-def ledger_total(convention_id: int, group_id: int | None = None) -> float:
-    """Quota consumption: the sum of the ledger."""
-    query = select(func.coalesce(func.sum(LedgerEntry.days), 0.0)).where(
+def ledger_total(convention_id: int, group_id: int | None = None) -> int:
+    """Quota consumption: the sum of the ledger, in minutes."""
+    query = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
         LedgerEntry.convention_id == convention_id
     )
     if group_id is not None:
         query = query.where(LedgerEntry.group_id == group_id)
-    return float(db.session.scalar(query))
+    return int(db.session.scalar(query))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
+from marketplace.durations import hours_text
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.ledger.forms import CorrectionForm
@@ -46,7 +47,7 @@ def mission_ledger(mission_id: int):
             entry = add_correction(
                 current_user,
                 mission,
-                form.days.number,
+                form.duration.minutes,
                 form.reason.data,
                 form.entry_on.data,
                 clock.now(),
@@ -54,13 +55,13 @@ def mission_ledger(mission_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            form.days.errors.append(error.message)
+            form.duration.errors.append(error.message)
             status = error.status_code
         else:
             flash(
                 _(
-                    "Correction of %(days)s days recorded in the ledger of %(ref)s.",
-                    days=f"{entry.days:+g}",
+                    "Correction of %(hours)s recorded in the ledger of %(ref)s.",
+                    hours=("+" if entry.minutes > 0 else "") + hours_text(entry.minutes),
                     ref=mission.ref,
                 ),
                 "success",
@@ -70,11 +71,11 @@ def mission_ledger(mission_id: int):
         status = 400
     if not form.is_submitted():
         form.entry_on.data = clock.today()
-    total = sum(e.days for e in _entries(mission.id))
+    entries = _entries(mission.id)
     return render_template(
         "ledger/mission.html",
         mission=mission,
-        entries=_entries(mission.id),
-        total=total,
+        entries=entries,
+        total=sum(e.minutes for e in entries),
         form=form,
     ), status

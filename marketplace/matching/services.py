@@ -80,7 +80,8 @@ def open_needs(need_ids: list[int] | None = None) -> list[Need]:
 
 def open_offers() -> list[Offer]:
     query = select(Offer).where(
-        Offer.status == ListingStatus.OPEN, Offer.days_reserved + Offer.days_delivered < Offer.days
+        Offer.status == ListingStatus.OPEN,
+        Offer.minutes_reserved + Offer.minutes_delivered < Offer.minutes,
     )
     return list(db.session.scalars(query.order_by(Offer.ref)))
 
@@ -262,7 +263,7 @@ def plan_assignment(convention=None, quota_days: float | None = None):
         needs = [n for n in needs if n.organisation_id in territory_smes]
         offers = [o for o in offers if o.organisation_id in partners]
         if quota_days is None:
-            quota_days = convention.skill_days_quota
+            quota_days = convention.quota_days
     results = compute(needs, offers, top=5)
     pairings = assign_greedy(
         results,

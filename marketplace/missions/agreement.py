@@ -80,9 +80,10 @@ def create_mission(
         created_by_id=actor.id if actor else None,
         created_at=now,
         updated_at=now,
-        approved_days=0,
-        override_days=0,
-        days_logged=0,
+        approved_minutes=0,
+        override_minutes=0,
+        override_group_minutes=0,
+        minutes_logged=0,
     )
     db.session.add(mission)
     db.session.flush()

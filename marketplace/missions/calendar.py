@@ -1,7 +1,8 @@
 """Sessions as calendar events (iCalendar, RFC 5545): one session as an .ics download, and
 each person's private feed of the sessions to come.
 
-A session is an all-day event on its date (sessions are half or full days, not hours). Its
+A session is an all-day event on its date (it has a length, not a start time), its length
+in the title. Its
 UID is stable (`session-<id>@…`), so a calendar that subscribed to the feed updates the
 event when the session moves instead of adding a second one; a cancelled session leaves
 the feed.
@@ -15,6 +16,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.durations import hours_text
 from marketplace.extensions import db
 from marketplace.missions.access import visible_missions
 from marketplace.missions.models import Mission, MissionSession, SessionStatus
@@ -36,7 +38,7 @@ def _event(session: MissionSession, mission: Mission, link: str) -> Event:
     event.add("dtstamp", session.created_at)
     event.add("dtstart", session.held_on)
     event.add("dtend", session.held_on + timedelta(days=1))
-    length = "½ j" if session.days < 1 else "1 j"
+    length = hours_text(session.minutes)
     event.add("summary", f"{mission.ref} · {mission.need.title} ({length})")
     where = "à distance" if session.is_remote else (session.place or mission.need.commune or "")
     if where:

@@ -25,7 +25,7 @@ def list_missions() -> None:
     for mission in db.session.scalars(select(Mission).order_by(Mission.ref)):
         click.echo(
             f"{mission.ref:<10} {mission.status:<12} {mission.days:>5g} d approved "
-            f"{mission.approved_days:g}  {mission.need.title}"
+            f"{mission.approved_minutes} min  {mission.need.title}"
         )
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from marketplace.accounts.models import User
+from marketplace.durations import minutes_to_days
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_days
@@ -33,13 +34,13 @@ def approve(
     """The approval committee says yes: the mission's days are reserved."""
     check(actor, mission, "approve")
     quota.reserve(mission, mission.days, override_reason)
-    overridden = max(mission.override_days, mission.override_group_days)
+    overridden = max(mission.override_minutes, mission.override_group_minutes)
     reason = None
     if overridden:
         reason = str(
             _l(
                 "Override of %(days)s days beyond the quota: %(why)s",
-                days=format_days(overridden),
+                days=format_days(minutes_to_days(overridden, mission.minutes_per_day)),
                 why=override_reason.strip(),
             )
         )
@@ -83,7 +84,7 @@ def cancel(actor: User, mission: Mission, reason: str | None, now: datetime) -> 
     ):
         raise InvalidTransition(_l("Days were already delivered: ask the coordinator."))
     if mission.status in RESERVING_STATUSES:
-        quota.release(mission, mission.approved_days - mission.days_logged)
+        quota.release(mission, mission.approved_minutes - mission.minutes_logged)
     move(mission, "cancel", actor, now, (reason or "").strip() or None)
     db.session.execute(
         update(MissionSession)
@@ -132,7 +133,8 @@ def extend(actor: User, mission: Mission, days: float, reason: str | None, now: 
 
 
 def mark_delivered(actor: User, mission: Mission, now: datetime) -> None:
-    """All sessions are settled: the mission is delivered; unused days go back."""
+    """All sessions are settled: the mission is delivered; the time approved and not
+    confirmed (e.g. a day approved, 2 h held) goes back."""
     check(actor, mission, "deliver")
     pending = [
         s
@@ -143,7 +145,7 @@ def mark_delivered(actor: User, mission: Mission, now: datetime) -> None:
         raise InvalidTransition(_l("Some sessions are still to be held or confirmed."))
     if not any(s.status == SessionStatus.CONFIRMED for s in mission.sessions):
         raise InvalidTransition(_l("No session was confirmed: cancel the mission instead."))
-    quota.release(mission, mission.approved_days - mission.confirmed_days)
+    quota.release(mission, mission.approved_minutes - mission.confirmed_minutes)
     move(mission, "deliver", actor, now)
 
 

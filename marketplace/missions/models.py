@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import Organisation, User
 from marketplace.conventions.models import Convention
 from marketplace.db import UTCDateTime, utcnow
+from marketplace.durations import DEFAULT_MINUTES_PER_DAY, minutes_to_days
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
@@ -62,7 +63,9 @@ class Mission(db.Model):
         CheckConstraint(f"status IN ({_in(MISSION_STATUSES)})", name="status"),
         CheckConstraint("days > 0 AND days * 2 = CAST(days * 2 AS INTEGER)", name="days_half"),
         CheckConstraint(
-            "approved_days >= 0 AND override_days >= 0 AND days_logged >= 0", name="days_positive"
+            "approved_minutes >= 0 AND override_minutes >= 0 AND override_group_minutes >= 0 "
+            "AND minutes_logged >= 0",
+            name="minutes_positive",
         ),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         CheckConstraint("jobs_created IS NULL OR jobs_created >= 0", name="jobs_created_positive"),
@@ -81,11 +84,18 @@ class Mission(db.Model):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
     convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"))
     group_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    days: Mapped[float] = mapped_column(Float)
-    approved_days: Mapped[float] = mapped_column(Float, default=0.0)
-    override_days: Mapped[float] = mapped_column(Float, default=0.0)  # beyond the quota
-    override_group_days: Mapped[float] = mapped_column(Float, default=0.0)  # beyond commitment
-    days_logged: Mapped[float] = mapped_column(Float, default=0.0)  # moved to the ledger
+    days: Mapped[float] = mapped_column(Float)  # agreed, in half days
+    # Reserved at approval (the days at the convention's hours per day), in minutes.
+    approved_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    override_minutes: Mapped[int] = mapped_column(  # beyond the quota
+        Integer, default=0, server_default="0"
+    )
+    override_group_minutes: Mapped[int] = mapped_column(  # beyond the commitment
+        Integer, default=0, server_default="0"
+    )
+    minutes_logged: Mapped[int] = mapped_column(  # moved to the ledger
+        Integer, default=0, server_default="0"
+    )
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default=MissionStatus.AGREED)
@@ -111,23 +121,35 @@ class Mission(db.Model):
     )
 
     @property
-    def planned_days(self) -> float:
+    def minutes_per_day(self) -> int:
+        """A day of this mission: its convention's hours per day (7 h without one)."""
+        return self.convention.minutes_per_day if self.convention else DEFAULT_MINUTES_PER_DAY
+
+    @property
+    def planned_minutes(self) -> int:
         return sum(
-            s.days
+            s.minutes
             for s in self.sessions
             if s.status not in (SessionStatus.CANCELLED, SessionStatus.NOT_HELD)
         )
 
     @property
-    def confirmed_days(self) -> float:
-        return sum(s.days for s in self.sessions if s.status == SessionStatus.CONFIRMED)
+    def confirmed_minutes(self) -> int:
+        return sum(s.minutes for s in self.sessions if s.status == SessionStatus.CONFIRMED)
+
+    @property
+    def approved_days(self) -> float:
+        return minutes_to_days(self.approved_minutes, self.minutes_per_day)
 
 
 class MissionSession(db.Model):
     __tablename__ = "mission_sessions"
     __table_args__ = (
         CheckConstraint(f"status IN ({_in(SESSION_STATUSES)})", name="status"),
-        CheckConstraint("days IN (0.5, 1)", name="half_or_full_day"),
+        # 15 minutes to a day (12 h at most; the mission's day is checked by the service).
+        CheckConstraint(
+            "minutes >= 15 AND minutes <= 720 AND minutes % 15 = 0", name="quarter_hours"
+        ),
         Index("ix_mission_sessions_mission_date", "mission_id", "held_on"),
         Index("ix_mission_sessions_due", "is_logged", "status", "held_on"),
     )
@@ -135,7 +157,7 @@ class MissionSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
     held_on: Mapped[date] = mapped_column(Date)
-    days: Mapped[float] = mapped_column(Float)
+    minutes: Mapped[int] = mapped_column(Integer)
     is_remote: Mapped[bool] = mapped_column(Boolean, default=False)
     place: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=SessionStatus.PLANNED)

@@ -9,9 +9,10 @@ from sqlalchemy import update
 
 from marketplace.accounts.models import User
 from marketplace.accounts.services import sme_managers
+from marketplace.durations import STEP, hours_text
 from marketplace.errors import InvalidTransition, NotAllowed, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import format_day, format_days
+from marketplace.i18n import format_day
 from marketplace.missions.access import capacities, link, parties
 from marketplace.missions.audit import move, record
 from marketplace.missions.errors import BadSession
@@ -29,11 +30,28 @@ from marketplace.notifications.services import notify
 SESSION_WORDS = {SessionStatus.DELIVERED: _l("held"), SessionStatus.NOT_HELD: _l("not held")}
 
 
+def check_duration(mission: Mission, minutes) -> None:
+    """15 minutes to one day of the mission's convention, in steps of 15 minutes."""
+    day = mission.minutes_per_day
+    if not isinstance(minutes, int) or minutes <= 0:
+        raise BadSession(_l("A session lasts at least 15 minutes."), field="minutes")
+    if minutes % STEP:
+        raise BadSession(_l("A session's length goes in steps of 15 minutes."), field="minutes")
+    if minutes > day:
+        raise BadSession(
+            _l("A session lasts one day (%(hours)s) at most.", hours=hours_text(day)),
+            field="minutes",
+        )
+
+
 def _session_rules(
-    mission: Mission, held_on: date, days: float, today: date, ignore: MissionSession | None = None
+    mission: Mission,
+    held_on: date,
+    minutes: int,
+    today: date,
+    ignore: MissionSession | None = None,
 ) -> None:
-    if days not in (0.5, 1):
-        raise BadSession(_l("A session is a half day (0.5) or a full day (1)."))
+    check_duration(mission, minutes)
     if not mission.starts_on <= held_on <= mission.ends_on:
         raise BadSession(
             _l(
@@ -45,16 +63,18 @@ def _session_rules(
     if held_on < today:
         raise BadSession(_l("A session cannot be planned in the past."))
     planned = sum(
-        s.days for s in mission.sessions if s is not ignore and s.status not in SESSION_DROPPED
+        s.minutes for s in mission.sessions if s is not ignore and s.status not in SESSION_DROPPED
     )
-    if planned + days > mission.approved_days:
+    if planned + minutes > mission.approved_minutes:
         raise BadSession(
             _l(
-                "Planning %(days)s more days would pass the %(approved)s days approved; ask the "
-                "coordinator to extend the approval.",
-                days=format_days(days),
-                approved=format_days(mission.approved_days),
-            )
+                "Planning %(hours)s more would pass the time approved (%(approved)s, of which "
+                "%(left)s left); ask the coordinator to extend the approval.",
+                hours=hours_text(minutes),
+                approved=hours_text(mission.approved_minutes),
+                left=hours_text(max(0, mission.approved_minutes - planned)),
+            ),
+            field="minutes",
         )
 
 
@@ -62,7 +82,7 @@ def plan_session(
     actor: User,
     mission: Mission,
     held_on: date,
-    days: float,
+    minutes: int,
     is_remote: bool,
     place: str | None,
     today: date,
@@ -73,11 +93,11 @@ def plan_session(
         raise NotFound(_l("This mission does not exist, or you cannot see it."))
     if mission.status not in RESERVING_STATUSES:
         raise InvalidTransition(_l("Sessions are planned once the mission is approved."))
-    _session_rules(mission, held_on, days, today)
+    _session_rules(mission, held_on, minutes, today)
     session = MissionSession(
         mission_id=mission.id,
         held_on=held_on,
-        days=days,
+        minutes=minutes,
         is_remote=is_remote,
         place=(place or "").strip()[:200] or None,
         status=SessionStatus.PLANNED,
@@ -93,7 +113,7 @@ def plan_session(
         mission.status,
         mission.status,
         now,
-        f"{format_day(held_on)} ({format_days(days)} j)",
+        f"{format_day(held_on)} ({hours_text(minutes)})",
     )
     if mission.status == MissionStatus.APPROVED:
         move(mission, "start", actor, now)
@@ -139,7 +159,7 @@ def move_session(
     mission: Mission,
     session_id: int,
     held_on: date,
-    days: float,
+    minutes: int,
     today: date,
     now: datetime,
 ) -> None:
@@ -148,9 +168,9 @@ def move_session(
         raise NotFound(_l("This mission does not exist, or you cannot see it."))
     if session.status not in SESSION_TRANSITIONS["move"].sources or session.held_on <= today:
         raise InvalidTransition(_l("Only a session still to come can be moved."))
-    _session_rules(mission, held_on, days, today, ignore=session)
+    _session_rules(mission, held_on, minutes, today, ignore=session)
     old = session.held_on
-    _set_session(session, "move", held_on=held_on, days=days)
+    _set_session(session, "move", held_on=held_on, minutes=minutes)
     record(
         mission,
         actor,

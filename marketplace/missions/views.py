@@ -16,7 +16,8 @@ from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.accounts.services import user_by_calendar_token
 from marketplace.conventions.models import ConventionGroup
-from marketplace.errors import NotFound
+from marketplace.durations import duration_choices, hours_text, minutes_to_days
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.i18n import format_days
 from marketplace.listings.models import ListingStatus
@@ -67,6 +68,15 @@ def _number(name: str, kind=float, low=None, high=None, empty=None):
     return value
 
 
+def _minutes() -> int:
+    """A session's length, posted in minutes by the form's list (15-minute steps)."""
+    raw = (request.form.get("minutes") or "").strip()
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadSession(_("Choose the session's length."), field="minutes") from None
+
+
 def _claim() -> None:
     access.claim_form(request.form.get("form_key"), current_user, clock.now())
 
@@ -96,7 +106,7 @@ def list_missions():
 
 @bp.route("/<int:mission_id>")
 @role_required(*ANYONE)
-def show_mission(mission_id: int):
+def show_mission(mission_id: int, refusal: dict | None = None):
     """One mission: sessions, timeline, and the actions open to the user."""
     mission = access.get_visible_mission(current_user, mission_id)
     caps = access.capacities(current_user, mission)
@@ -108,7 +118,24 @@ def show_mission(mission_id: int):
         actions=actions,
         today=clock.today(),
         room=_room(mission) if "approve" in actions else None,
+        refusal=refusal,
+        durations=duration_choices(mission.minutes_per_day),
     )
+
+
+def _refused(mission: Mission, error: DomainError, action: str, session_id: int | None = None):
+    """A refused action writes nothing; the mission page comes back with the reason next to
+    the form (next to the field it is about, when there is one) and what was typed."""
+    db.session.rollback()
+    mission = access.get_visible_mission(current_user, mission.id)
+    refusal = {
+        "action": action,
+        "session": session_id,
+        "field": error.field,
+        "message": str(error.message),
+        "form": request.form,
+    }
+    return show_mission(mission.id, refusal), error.status_code
 
 
 def _room(mission: Mission) -> dict | None:
@@ -123,7 +150,7 @@ def _room(mission: Mission) -> dict | None:
         )
     )
     return {
-        "quota": convention.skill_days_quota,
+        "quota": convention.quota_days,
         "quota_left": quota.days_left(convention),
         "group": partner.organisation.name if partner else None,
         "group_left": quota.days_left(partner) if partner else None,
@@ -146,7 +173,7 @@ ACTIONS = {
         current_user,
         m,
         _date("held_on"),
-        _number("days", float, 0.5, 1),
+        _minutes(),
         request.form.get("is_remote") == "y",
         _text("place", limit=200),
         clock.today(),
@@ -172,7 +199,7 @@ SESSION_ACTIONS = {
         m,
         s,
         _date("held_on"),
-        _number("days", float, 0.5, 1),
+        _minutes(),
         clock.today(),
         clock.now(),
     ),
@@ -202,33 +229,41 @@ def _quota_left(mission: Mission) -> str:
     return format_days(quota.days_left(convention))
 
 
-def _done_message(action: str, mission: Mission, approved_before: float) -> str:
-    """What an action did, with its figures (days in the page's language)."""
-    ref, given_back = mission.ref, approved_before - mission.approved_days
+def _done_message(action: str, mission: Mission, approved_before: int) -> str:
+    """What an action did, with its figures (days in the page's language, hours behind)."""
+    ref, back = mission.ref, approved_before - mission.approved_minutes
+    per_day = mission.minutes_per_day
+
+    def days(minutes: int) -> str:
+        return format_days(minutes_to_days(minutes, per_day))
+
+    given_back = days(back)
     messages = {
         "approve": lambda: _(
             "Mission %(ref)s approved: %(days)s days reserved, %(left)s days left on the quota.",
             ref=ref,
-            days=format_days(mission.approved_days),
+            days=days(mission.approved_minutes),
             left=_quota_left(mission),
         ),
         "refuse": lambda: _("Mission %(ref)s refused; the need is open again.", ref=ref),
         "cancel": lambda: _(
             "Mission %(ref)s cancelled: %(days)s days given back to the quota.",
             ref=ref,
-            days=format_days(given_back),
+            days=given_back,
         ),
         "deliver": lambda: _(
-            "Mission %(ref)s delivered: %(confirmed)s days confirmed, %(back)s days given back.",
+            "Mission %(ref)s delivered: %(confirmed)s confirmed, %(back)s days (%(hours)s) "
+            "given back.",
             ref=ref,
-            confirmed=format_days(mission.confirmed_days),
-            back=format_days(given_back),
+            confirmed=hours_text(mission.confirmed_minutes),
+            back=given_back,
+            hours=hours_text(back),
         ),
         "close": lambda: _("Mission %(ref)s closed.", ref=ref),
         "extend": lambda: _(
             "Approval of %(ref)s extended by %(days)s days.",
             ref=ref,
-            days=format_days(mission.approved_days - approved_before),
+            days=days(mission.approved_minutes - approved_before),
         ),
         "plan": lambda: _("Session planned for mission %(ref)s.", ref=ref),
         "outcome": lambda: _("The outcome of mission %(ref)s is recorded.", ref=ref),
@@ -242,7 +277,7 @@ SESSION_MESSAGES = {
     "cancel": lambda: _("Session cancelled."),
     "held": lambda: _("Session declared held: the SME manager is asked to confirm it."),
     "not_held": lambda: _("Session declared not held."),
-    "confirm": lambda: _("Session confirmed: its days will be logged in the ledger."),
+    "confirm": lambda: _("Session confirmed: its time will be logged in the ledger."),
     "dispute": lambda: _("Session disputed: the coordinator will settle it."),
     "settle_held": lambda: _("Dispute settled: the session counts as held."),
     "settle_not_held": lambda: _("Dispute settled: the session does not count."),
@@ -257,9 +292,12 @@ def act(mission_id: int, action: str):
     if handler is None:
         abort(404)
     mission = access.get_visible_mission(current_user, mission_id)
-    _claim()
-    approved_before = mission.approved_days
-    handler(mission)
+    approved_before = mission.approved_minutes
+    try:
+        _claim()
+        handler(mission)
+    except DomainError as error:
+        return _refused(mission, error, action)
     db.session.commit()
     flash(_done_message(action, mission, approved_before), "success")
     return redirect(url_for("missions.show_mission", mission_id=mission.id))
@@ -273,8 +311,11 @@ def act_session(mission_id: int, session_id: int, action: str):
     if handler is None:
         abort(404)
     mission = access.get_visible_mission(current_user, mission_id)
-    _claim()
-    handler(mission, session_id)
+    try:
+        _claim()
+        handler(mission, session_id)
+    except DomainError as error:
+        return _refused(mission, error, action, session_id)
     db.session.commit()
     flash(SESSION_MESSAGES[action](), "success")
     return redirect(url_for("missions.show_mission", mission_id=mission.id))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organisation, User
+from marketplace.durations import DEFAULT_MINUTES_PER_DAY, minutes_to_days
 from marketplace.extensions import db
 from marketplace.listings.models import ListingMixin, ListingStatus
 
@@ -22,10 +23,17 @@ class Offer(ListingMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     max_km: Mapped[int] = mapped_column(Integer, default=50)
+    # The expert's time in minutes: `days` (half-day steps, as the group set it) at this
+    # offer's hours per day, fixed when it is created (the highest of its group's active
+    # conventions, 7 h otherwise), so a day of any of them fits in a day of the offer.
+    minutes_per_day: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MINUTES_PER_DAY, server_default=str(DEFAULT_MINUTES_PER_DAY)
+    )
+    minutes: Mapped[int] = mapped_column(Integer)
     # Kept by the missions workflow with conditional updates; the CHECK below
     # makes over-allocation impossible whatever the code does.
-    days_reserved: Mapped[float] = mapped_column(Float, default=0.0)
-    days_delivered: Mapped[float] = mapped_column(Float, default=0.0)
+    minutes_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    minutes_delivered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
     expert: Mapped[User] = relationship()
@@ -35,10 +43,11 @@ class Offer(ListingMixin, db.Model):
         return (
             CheckConstraint("max_km >= 0 AND max_km <= 2000", name="max_km_range"),
             CheckConstraint(
-                "days_reserved >= 0 AND days_delivered >= 0 "
-                "AND days_reserved + days_delivered <= days",
+                "minutes_reserved >= 0 AND minutes_delivered >= 0 "
+                "AND minutes_reserved + minutes_delivered <= minutes",
                 name="capacity",
             ),
+            CheckConstraint("minutes = days * minutes_per_day", name="capacity_in_minutes"),
             Index("ix_offers_status_created", "status", "created_at"),
             Index("ix_offers_created", "created_at", "id"),
             Index("ix_offers_commune_key", "commune_key"),
@@ -49,5 +58,9 @@ class Offer(ListingMixin, db.Model):
         )
 
     @property
+    def minutes_remaining(self) -> int:
+        return max(0, self.minutes - (self.minutes_reserved or 0) - (self.minutes_delivered or 0))
+
+    @property
     def days_remaining(self) -> float:
-        return max(0.0, self.days - (self.days_reserved or 0) - (self.days_delivered or 0))
+        return minutes_to_days(self.minutes_remaining, self.minutes_per_day)

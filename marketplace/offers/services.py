@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
+from marketplace.conventions.services import offer_minutes_per_day
+from marketplace.durations import days_to_minutes, hours_text, minutes_to_days
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.i18n import format_days
@@ -77,26 +79,30 @@ def save_offer(
             status=ListingStatus.DRAFT,
             created_at=now,
             ref=f"new-{user.id}-{now.timestamp()}",
-            days_reserved=0.0,
-            days_delivered=0.0,
+            minutes_per_day=offer_minutes_per_day([user.organisation_id])[user.organisation_id],
+            minutes_reserved=0,
+            minutes_delivered=0,
         )
         db.session.add(offer)
     else:
         if not can_edit_offer(user, offer):
             raise NotAllowed(_l("You cannot edit this offer."))
         ensure_editable(offer)
-        committed = (offer.days_reserved or 0) + (offer.days_delivered or 0)
-        if fields["days"] < committed:
+        committed = (offer.minutes_reserved or 0) + (offer.minutes_delivered or 0)
+        if days_to_minutes(fields["days"], offer.minutes_per_day) < committed:
             raise NotAllowed(
                 _l(
-                    "%(days)s days are already reserved or delivered: the capacity "
+                    "%(days)s days (%(hours)s) are already reserved or delivered: the capacity "
                     "cannot go below that.",
-                    days=format_days(committed),
-                )
+                    days=format_days(minutes_to_days(committed, offer.minutes_per_day)),
+                    hours=hours_text(committed),
+                ),
+                field="days",
             )
     offer.expert_id = expert_id
     for name in OFFER_FIELDS:
         setattr(offer, name, fields[name])
+    offer.minutes = days_to_minutes(offer.days, offer.minutes_per_day)
     finish_save(offer, "O", now)
     offer_changed.send(offer, now=now)
     return offer

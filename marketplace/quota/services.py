@@ -1,12 +1,13 @@
-"""Every move of days against a convention's quota, a group's commitment and an offer's
-capacity, in one place: reserving at approval, releasing, moving reserved days to delivered
-when the ledger logs them, corrections, and the 80 % / 100 % alerts.
+"""Every move of time against a convention's quota, a group's commitment and an offer's
+capacity, in one place: reserving at approval, releasing, moving reserved time to delivered
+when the ledger logs it, corrections, and the 80 % / 100 % alerts.
 
-The counters live on the offer (`days_reserved`, `days_delivered`), the convention and each
-partner group (`days_reserved`, `days_delivered`, `days_overridden`), and the mission
-(`approved_days`, `override_days`, `override_group_days`, `days_logged`). Limits are
-conditional UPDATEs backed by CHECK constraints, never a check-then-write: two approvals at
-once cannot both take the last days.
+All amounts are whole minutes (a day is the convention's hours per day). The counters live
+on the offer (`minutes_reserved`, `minutes_delivered`), the convention and each partner
+group (`minutes_reserved`, `minutes_delivered`, `minutes_overridden`), and the mission
+(`approved_minutes`, `override_minutes`, `override_group_minutes`, `minutes_logged`).
+Limits are conditional UPDATEs backed by CHECK constraints, never a check-then-write: two
+approvals at once cannot both take the last minutes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
 from marketplace.conventions.models import Convention, ConventionGroup, ConventionStatus
+from marketplace.durations import days_to_minutes, hours_text, minutes_to_days
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import format_days
@@ -43,39 +45,55 @@ class CapacityExceeded(DomainError):
     status_code = 409
 
 
-def days_left(counter: Convention | ConventionGroup | Offer) -> float:
-    """What may still be reserved: the limit (quota, commitment or the expert's days), plus
+def minutes_left(counter: Convention | ConventionGroup | Offer) -> int:
+    """What may still be reserved: the limit (quota, commitment or the expert's time), plus
     what was overridden, minus what is reserved and delivered."""
     if isinstance(counter, Offer):
-        return counter.days - counter.days_reserved - counter.days_delivered
-    limit = counter.skill_days_quota if isinstance(counter, Convention) else counter.committed_days
-    return limit + counter.days_overridden - counter.days_reserved - counter.days_delivered
+        return counter.minutes - counter.minutes_reserved - counter.minutes_delivered
+    limit = counter.quota_minutes if isinstance(counter, Convention) else counter.committed_minutes
+    return limit + counter.minutes_overridden - counter.minutes_reserved - counter.minutes_delivered
+
+
+def days_left(counter: Convention | ConventionGroup | Offer) -> float:
+    """minutes_left in the counter's days (for people)."""
+    if isinstance(counter, Offer):
+        per_day = counter.minutes_per_day
+    elif isinstance(counter, Convention):
+        per_day = counter.minutes_per_day
+    else:
+        per_day = counter.convention.minutes_per_day
+    return minutes_to_days(minutes_left(counter), per_day)
 
 
 # ------------------------------------------------------------------ reserving
 
 
-def _reserve_offer(offer_id: int, days: float) -> None:
-    # The expert's days are never overridden: the offer's own CHECK backs this up.
+def _reserve_offer(offer_id: int, minutes: int, days: float) -> None:
+    # The expert's time is never overridden: the offer's own CHECK backs this up.
     done = db.session.execute(
         update(Offer)
         .where(
-            Offer.id == offer_id, Offer.days_reserved + Offer.days_delivered + days <= Offer.days
+            Offer.id == offer_id,
+            Offer.minutes_reserved + Offer.minutes_delivered + minutes <= Offer.minutes,
         )
-        .values(days_reserved=Offer.days_reserved + days)
+        .values(minutes_reserved=Offer.minutes_reserved + minutes)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         raise CapacityExceeded(
-            _l("The expert does not have %(days)s days left on this offer.", days=format_days(days))
+            _l(
+                "The expert does not have %(days)s days (%(hours)s) left on this offer.",
+                days=format_days(days),
+                hours=hours_text(minutes),
+            )
         )
 
 
-def _reserve_counter(model, key_filter, room_limit, days: float, override: bool) -> float:
-    """Add days to a convention's or a group's reservation; returns the days overridden.
+def _reserve_counter(model, key_filter, room_limit, minutes: int, override: bool) -> int:
+    """Add minutes to a convention's or a group's reservation; returns the minutes overridden.
 
-    Without an override, a conditional UPDATE: it only applies if the days fit, so two
-    approvals at once cannot both take the last days. With an override, the row is
+    Without an override, a conditional UPDATE: it only applies if the minutes fit, so two
+    approvals at once cannot both take the last ones. With an override, the row is
     locked and the excess is recorded as overridden (the CHECK stays true).
     """
     if not override:
@@ -83,26 +101,27 @@ def _reserve_counter(model, key_filter, room_limit, days: float, override: bool)
             update(model)
             .where(
                 key_filter,
-                model.days_reserved + model.days_delivered + days
-                <= room_limit + model.days_overridden,
+                model.minutes_reserved + model.minutes_delivered + minutes
+                <= room_limit + model.minutes_overridden,
             )
-            .values(days_reserved=model.days_reserved + days)
+            .values(minutes_reserved=model.minutes_reserved + minutes)
             .execution_options(synchronize_session=False)
         ).rowcount
         if done != 1:
             raise QuotaExceeded("")
-        return 0.0
+        return 0
     row = db.session.scalars(select(model).where(key_filter).with_for_update()).one()
     db.session.refresh(row)
-    limit = getattr(row, "skill_days_quota", None)
-    limit = row.committed_days if limit is None else limit
-    excess = max(0.0, row.days_reserved + row.days_delivered + days - limit - row.days_overridden)
+    limit = row.quota_minutes if isinstance(row, Convention) else row.committed_minutes
+    excess = max(
+        0, row.minutes_reserved + row.minutes_delivered + minutes - limit - row.minutes_overridden
+    )
     db.session.execute(
         update(model)
         .where(model.id == row.id)
         .values(
-            days_reserved=model.days_reserved + days,
-            days_overridden=model.days_overridden + excess,
+            minutes_reserved=model.minutes_reserved + minutes,
+            minutes_overridden=model.minutes_overridden + excess,
         )
         .execution_options(synchronize_session=False)
     )
@@ -110,10 +129,11 @@ def _reserve_counter(model, key_filter, room_limit, days: float, override: bool)
 
 
 def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
-    """Reserve days on the offer, the convention and the group (the mission's counters follow).
+    """Reserve days (in minutes at the convention's hours per day) on the offer, the
+    convention and the group (the mission's counters follow).
 
     Passing the quota or the group's commitment needs an override with a reason (the
-    committee's decision); the expert's own days are never overridden.
+    committee's decision); the expert's own time is never overridden.
     """
     if mission.convention_id is None:
         raise QuotaExceeded(
@@ -122,7 +142,8 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
                 "the mission cannot be approved."
             )
         )
-    _reserve_offer(mission.offer_id, days)
+    minutes = days_to_minutes(days, mission.convention.minutes_per_day)
+    _reserve_offer(mission.offer_id, minutes, days)
     override = bool(override_reason and override_reason.strip())
     group_key = and_(
         ConventionGroup.convention_id == mission.convention_id,
@@ -132,8 +153,8 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
         over_quota = _reserve_counter(
             Convention,
             Convention.id == mission.convention_id,
-            Convention.skill_days_quota,
-            days,
+            Convention.quota_minutes,
+            minutes,
             override,
         )
     except QuotaExceeded:
@@ -146,7 +167,7 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
         ) from None
     try:
         over_group = _reserve_counter(
-            ConventionGroup, group_key, ConventionGroup.committed_days, days, override
+            ConventionGroup, group_key, ConventionGroup.committed_minutes, minutes, override
         )
     except QuotaExceeded:
         raise QuotaExceeded(
@@ -156,21 +177,21 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
                 days=format_days(days),
             )
         ) from None
-    mission.approved_days += days
-    mission.override_days += over_quota
-    mission.override_group_days += over_group
+    mission.approved_minutes += minutes
+    mission.override_minutes += over_quota
+    mission.override_group_minutes += over_group
 
 
-def release(mission: Mission, days: float) -> None:
-    """Give back reserved days, overridden ones first (the mission's counters follow)."""
-    if days <= 0:
+def release(mission: Mission, minutes: int) -> None:
+    """Give back reserved minutes, overridden ones first (the mission's counters follow)."""
+    if minutes <= 0:
         return
-    quota_back = min(mission.override_days, days)
-    group_back = min(mission.override_group_days, days)
+    quota_back = min(mission.override_minutes, minutes)
+    group_back = min(mission.override_group_minutes, minutes)
     db.session.execute(
         update(Offer)
         .where(Offer.id == mission.offer_id)
-        .values(days_reserved=Offer.days_reserved - days)
+        .values(minutes_reserved=Offer.minutes_reserved - minutes)
         .execution_options(synchronize_session=False)
     )
     if mission.convention_id is not None:
@@ -178,8 +199,8 @@ def release(mission: Mission, days: float) -> None:
             update(Convention)
             .where(Convention.id == mission.convention_id)
             .values(
-                days_reserved=Convention.days_reserved - days,
-                days_overridden=Convention.days_overridden - quota_back,
+                minutes_reserved=Convention.minutes_reserved - minutes,
+                minutes_overridden=Convention.minutes_overridden - quota_back,
             )
             .execution_options(synchronize_session=False)
         )
@@ -190,42 +211,43 @@ def release(mission: Mission, days: float) -> None:
                 ConventionGroup.organisation_id == mission.group_id,
             )
             .values(
-                days_reserved=ConventionGroup.days_reserved - days,
-                days_overridden=ConventionGroup.days_overridden - group_back,
+                minutes_reserved=ConventionGroup.minutes_reserved - minutes,
+                minutes_overridden=ConventionGroup.minutes_overridden - group_back,
             )
             .execution_options(synchronize_session=False)
         )
-    mission.approved_days -= days
-    mission.override_days -= quota_back
-    mission.override_group_days -= group_back
+    mission.approved_minutes -= minutes
+    mission.override_minutes -= quota_back
+    mission.override_group_minutes -= group_back
 
 
 # ------------------------------------------------------------------ delivering
 
 
 def deliver(rows) -> None:
-    """Move days just logged in the ledger from reserved to delivered, set-based.
+    """Move minutes just logged in the ledger from reserved to delivered, set-based.
 
-    `rows` are the ledger rows a run really inserted: (session, days, mission, convention,
-    group); a session another run logged first is not among them, so nothing moves twice.
+    `rows` are the ledger rows a run really inserted: (session, minutes, mission,
+    convention, group); a session another run logged first is not among them, so nothing
+    moves twice.
     """
     if not rows:
         return
-    by_convention: dict[int, float] = defaultdict(float)
-    by_group: dict[tuple[int, int], float] = defaultdict(float)
-    for _session, days, _mission, convention_id, group_id in rows:
-        by_convention[convention_id] += days
-        by_group[(convention_id, group_id)] += days
-    for convention_id, days in by_convention.items():
+    by_convention: dict[int, int] = defaultdict(int)
+    by_group: dict[tuple[int, int], int] = defaultdict(int)
+    for _session, minutes, _mission, convention_id, group_id in rows:
+        by_convention[convention_id] += minutes
+        by_group[(convention_id, group_id)] += minutes
+    for convention_id, minutes in by_convention.items():
         db.session.execute(
             update(Convention)
             .where(Convention.id == convention_id)
             .values(
-                days_reserved=Convention.days_reserved - days,
-                days_delivered=Convention.days_delivered + days,
+                minutes_reserved=Convention.minutes_reserved - minutes,
+                minutes_delivered=Convention.minutes_delivered + minutes,
             )
         )
-    for (convention_id, group_id), days in by_group.items():
+    for (convention_id, group_id), minutes in by_group.items():
         db.session.execute(
             update(ConventionGroup)
             .where(
@@ -233,8 +255,8 @@ def deliver(rows) -> None:
                 ConventionGroup.organisation_id == group_id,
             )
             .values(
-                days_reserved=ConventionGroup.days_reserved - days,
-                days_delivered=ConventionGroup.days_delivered + days,
+                minutes_reserved=ConventionGroup.minutes_reserved - minutes,
+                minutes_delivered=ConventionGroup.minutes_delivered + minutes,
             )
         )
     # Offers and missions are many: one UPDATE ... FROM (SELECT ... GROUP BY) each, over
@@ -242,7 +264,7 @@ def deliver(rows) -> None:
     sessions = [row[0] for row in rows]
     ledger, missions, offers = (LedgerEntry.__table__, Mission.__table__, Offer.__table__)
     per_mission = (
-        select(ledger.c.mission_id.label("mission_id"), func.sum(ledger.c.days).label("days"))
+        select(ledger.c.mission_id.label("mission_id"), func.sum(ledger.c.minutes).label("minutes"))
         .where(among(ledger.c.session_id, sessions))
         .group_by(ledger.c.mission_id)
         .subquery()
@@ -250,10 +272,10 @@ def deliver(rows) -> None:
     db.session.execute(
         update(missions)
         .where(missions.c.id == per_mission.c.mission_id)
-        .values(days_logged=missions.c.days_logged + per_mission.c.days)
+        .values(minutes_logged=missions.c.minutes_logged + per_mission.c.minutes)
     )
     per_offer = (
-        select(missions.c.offer_id.label("offer_id"), func.sum(ledger.c.days).label("days"))
+        select(missions.c.offer_id.label("offer_id"), func.sum(ledger.c.minutes).label("minutes"))
         .join(missions, missions.c.id == ledger.c.mission_id)
         .where(among(ledger.c.session_id, sessions))
         .group_by(missions.c.offer_id)
@@ -263,14 +285,14 @@ def deliver(rows) -> None:
         update(offers)
         .where(offers.c.id == per_offer.c.offer_id)
         .values(
-            days_reserved=offers.c.days_reserved - per_offer.c.days,
-            days_delivered=offers.c.days_delivered + per_offer.c.days,
+            minutes_reserved=offers.c.minutes_reserved - per_offer.c.minutes,
+            minutes_delivered=offers.c.minutes_delivered + per_offer.c.minutes,
         )
     )
 
 
-def correct(convention_id: int, group_id: int, days: float) -> bool:
-    """A ledger correction's days on the convention's and the group's delivered counters.
+def correct(convention_id: int, group_id: int, minutes: int) -> bool:
+    """A ledger correction's minutes on the convention's and the group's delivered counters.
 
     False (and nothing moved) when it would pass the quota or make a counter negative:
     the CHECK constraints refuse it.
@@ -280,7 +302,7 @@ def correct(convention_id: int, group_id: int, days: float) -> bool:
             db.session.execute(
                 update(Convention)
                 .where(Convention.id == convention_id)
-                .values(days_delivered=Convention.days_delivered + days)
+                .values(minutes_delivered=Convention.minutes_delivered + minutes)
             )
             db.session.execute(
                 update(ConventionGroup)
@@ -288,7 +310,7 @@ def correct(convention_id: int, group_id: int, days: float) -> bool:
                     ConventionGroup.convention_id == convention_id,
                     ConventionGroup.organisation_id == group_id,
                 )
-                .values(days_delivered=ConventionGroup.days_delivered + days)
+                .values(minutes_delivered=ConventionGroup.minutes_delivered + minutes)
             )
     except IntegrityError:
         return False
@@ -298,7 +320,7 @@ def correct(convention_id: int, group_id: int, days: float) -> bool:
 # ------------------------------------------------------------------ alerts
 
 
-def _crossed(used: float, limit: float, threshold: int) -> bool:
+def _crossed(used: int, limit: int, threshold: int) -> bool:
     return bool(limit) and used >= limit * threshold / 100
 
 
@@ -310,9 +332,9 @@ def send_quota_alerts(today: date, now: datetime) -> dict:
             select(Convention).where(Convention.status == ConventionStatus.ACTIVE)
         ):
             link = internal_url("reports.show_convention", convention_id=convention.id)
-            used = convention.days_reserved + convention.days_delivered
+            used = convention.minutes_reserved + convention.minutes_delivered
             for threshold in ALERT_THRESHOLDS:
-                if _crossed(used, convention.skill_days_quota, threshold) and once(
+                if _crossed(used, convention.quota_minutes, threshold) and once(
                     f"quota:{convention.id}:{threshold}", today
                 ):
                     message = _l(
@@ -320,16 +342,16 @@ def send_quota_alerts(today: date, now: datetime) -> dict:
                         "(%(used)s of %(quota)s days)",
                         name=convention.name,
                         pct=threshold,
-                        used=format_days(used),
-                        quota=format_days(convention.skill_days_quota),
+                        used=format_days(minutes_to_days(used, convention.minutes_per_day)),
+                        quota=format_days(convention.quota_days),
                     )
                     notify(convention.coordinators, "quota_alert", str(message), link, now)
                     sent += 1
             for partner in convention.partners:
-                used = partner.days_reserved + partner.days_delivered
+                used = partner.minutes_reserved + partner.minutes_delivered
                 for threshold in ALERT_THRESHOLDS:
                     if not (
-                        _crossed(used, partner.committed_days, threshold)
+                        _crossed(used, partner.committed_minutes, threshold)
                         and once(f"group:{partner.id}:{threshold}", today)
                     ):
                         continue

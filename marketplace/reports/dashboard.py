@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from marketplace.conventions.models import Convention, ConventionGroup
+from marketplace.durations import minutes_to_days
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_total
@@ -17,36 +18,44 @@ from marketplace.reports.programme import month_bucket, month_label
 
 @dataclass
 class Standing:
-    quota: float
-    reserved: float
-    delivered: float
-    overridden: float
+    """Where a convention or a group stands, in minutes (days at `per_day` for people)."""
+
+    quota: int
+    reserved: int
+    delivered: int
+    overridden: int
+    per_day: int
 
     @property
-    def remaining(self) -> float:
+    def remaining(self) -> int:
         return self.quota + self.overridden - self.reserved - self.delivered
 
     @property
     def used_share(self) -> float:
         return 0.0 if not self.quota else (self.reserved + self.delivered) / self.quota
 
+    def days(self, name: str) -> float:
+        return minutes_to_days(getattr(self, name), self.per_day)
 
-def reserved_days(convention_id: int, group_id: int | None = None) -> float:
-    """Approved days not delivered yet, from the missions themselves."""
-    query = select(func.coalesce(func.sum(Mission.approved_days - Mission.days_logged), 0.0)).where(
-        Mission.convention_id == convention_id, Mission.status.in_(RESERVING_STATUSES)
-    )
+
+def reserved_minutes(convention_id: int, group_id: int | None = None) -> int:
+    """Approved time not delivered yet, from the missions themselves."""
+    query = select(
+        func.coalesce(func.sum(Mission.approved_minutes - Mission.minutes_logged), 0)
+    ).where(Mission.convention_id == convention_id, Mission.status.in_(RESERVING_STATUSES))
     if group_id is not None:
         query = query.where(Mission.group_id == group_id)
-    return float(db.session.scalar(query))
+    return int(db.session.scalar(query))
 
 
 def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[str, Standing]]]:
+    per_day = convention.minutes_per_day
     whole = Standing(
-        convention.skill_days_quota,
-        reserved_days(convention.id),
+        convention.quota_minutes,
+        reserved_minutes(convention.id),
         ledger_total(convention.id),
-        convention.days_overridden,
+        convention.minutes_overridden,
+        per_day,
     )
     groups = []
     for partner in db.session.scalars(
@@ -56,10 +65,11 @@ def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[st
             (
                 partner.organisation.name,
                 Standing(
-                    partner.committed_days,
-                    reserved_days(convention.id, partner.organisation_id),
+                    partner.committed_minutes,
+                    reserved_minutes(convention.id, partner.organisation_id),
                     ledger_total(convention.id, partner.organisation_id),
-                    partner.days_overridden,
+                    partner.minutes_overridden,
+                    per_day,
                 ),
             )
         )
@@ -67,7 +77,8 @@ def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[st
 
 
 def burn_up(convention: Convention, today: date) -> list[dict]:
-    """Per month from the start to the end: cumulative delivered, delivered + reserved, pace.
+    """Per month from the start to the end: cumulative delivered, delivered + reserved, pace
+    (in days: the minutes at the convention's hours per day).
 
     Reserved days count from the month their mission was approved (its approval event).
     Months after today's have no delivered or reserved figure (None): the chart stops there,
@@ -76,14 +87,14 @@ def burn_up(convention: Convention, today: date) -> list[dict]:
     month = month_bucket(LedgerEntry.entry_on)
     delivered = dict(
         db.session.execute(
-            select(month_label(month), func.sum(LedgerEntry.days))
+            select(month_label(month), func.sum(LedgerEntry.minutes))
             .where(LedgerEntry.convention_id == convention.id)
             .group_by(month)
         ).all()
     )
     approved_month = func.substr(func.cast(MissionEvent.at, db.String), 1, 7)
     reserving = db.session.execute(
-        select(approved_month, func.sum(Mission.approved_days - Mission.days_logged))
+        select(approved_month, func.sum(Mission.approved_minutes - Mission.minutes_logged))
         .join(
             MissionEvent,
             (MissionEvent.mission_id == Mission.id) & (MissionEvent.action == "approve"),
@@ -93,19 +104,19 @@ def burn_up(convention: Convention, today: date) -> list[dict]:
     ).all()
     reserved = dict(reserving)
     months = _months(convention.starts_on, convention.ends_on)
-    points, done, held = [], 0.0, 0.0
+    points, done, held, per_day = [], 0, 0, convention.minutes_per_day
     total = len(months)
     current = f"{today.year:04d}-{today.month:02d}"
     for index, key in enumerate(months, start=1):
-        done += float(delivered.get(key, 0) or 0)
-        held += float(reserved.get(key, 0) or 0)
+        done += int(delivered.get(key, 0) or 0)
+        held += int(reserved.get(key, 0) or 0)
         past = key <= current
         points.append(
             {
                 "month": key,
-                "delivered": done if past else None,
-                "committed": done + held if past else None,
-                "pace": round(convention.skill_days_quota * index / total, 1),
+                "delivered": minutes_to_days(done, per_day) if past else None,
+                "committed": minutes_to_days(done + held, per_day) if past else None,
+                "pace": round(convention.quota_days * index / total, 1),
             }
         )
     return points

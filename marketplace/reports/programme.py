@@ -1,9 +1,10 @@
 """The programme's figures: one set of SQL aggregates behind the dashboard, the reports, the
 CSV/XLSX exports and the command line, so that they always agree.
 
-Days delivered are the sum of the ledger; a mission counts in a period when it has ledger
-days in it; projects are the distinct SMEs of those missions; jobs and ratings come from the
-outcomes those missions recorded.
+Time delivered is the sum of the ledger, in minutes (the figure of record); days are those
+minutes at each convention's hours per day, for people. A mission counts in a period when
+it has ledger entries in it; projects are the distinct SMEs of those missions; jobs and
+ratings come from the outcomes those missions recorded.
 """
 
 from __future__ import annotations
@@ -11,12 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, String, cast, distinct, func, literal, null, select, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
+from marketplace.conventions.models import Convention
 from marketplace.conventions.models import convention_coordinators as coordinators
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry
@@ -39,7 +52,8 @@ class ReportFilters:
 class Figures:
     projects: int = 0
     missions: int = 0
-    days: float = 0.0
+    minutes: int = 0
+    days: float = 0.0  # the minutes at their conventions' hours per day
     jobs_created: int = 0
     jobs_preserved: int = 0
     average_rating: float | None = None
@@ -48,7 +62,9 @@ class Figures:
         return {
             "projects": self.projects,
             "missions": self.missions,
-            "days": self.days,
+            "days": round(self.days, 2),
+            "hours": hours_number(self.minutes),
+            "minutes": self.minutes,
             "jobs_created": self.jobs_created,
             "jobs_preserved": self.jobs_preserved,
             "average_rating": self.average_rating,
@@ -65,6 +81,12 @@ class Report:
     missions: list[dict] = field(default_factory=list)
     mission_count: int = 0
     group_ids: dict[str, int] = field(default_factory=dict)  # name → id, to drill down
+
+
+def hours_number(minutes: int) -> int | float:
+    """Minutes as a number of hours for files and JSON: 46, 22.5, 0.25 (exact: quarter
+    hours are binary fractions)."""
+    return minutes // 60 if minutes % 60 == 0 else minutes / 60
 
 
 class month_bucket(FunctionElement):
@@ -102,15 +124,17 @@ def _month_label_postgresql(element, compiler, **kw):
 
 
 def _ledger_rows(user: User, filters: ReportFilters):
-    """The ledger days per mission and month (aggregated on the ledger's own index first),
-    with what the report needs of each mission, for what this user may see: a CTE."""
+    """The ledger minutes (and days) per mission and month (aggregated on the ledger's own
+    index first), with what the report needs of each mission, for what this user may see:
+    a CTE."""
     month = month_bucket(LedgerEntry.entry_on)
     per_month = select(
         LedgerEntry.mission_id.label("mission_id"),
         LedgerEntry.group_id.label("group_id"),
         month.label("month"),
-        func.sum(LedgerEntry.days).label("days"),
-    )
+        func.sum(LedgerEntry.minutes).label("minutes"),
+        func.sum(cast(LedgerEntry.minutes, Float) / Convention.minutes_per_day).label("days"),
+    ).join(Convention, Convention.id == LedgerEntry.convention_id)
     if filters.convention_id:
         per_month = per_month.where(LedgerEntry.convention_id == filters.convention_id)
     if filters.start:
@@ -133,6 +157,7 @@ def _ledger_rows(user: User, filters: ReportFilters):
             agg.c.mission_id,
             agg.c.group_id,
             agg.c.month,
+            agg.c.minutes,
             agg.c.days,
             Need.organisation_id.label("sme_id"),
             func.coalesce(Need.category, "").label("category"),
@@ -160,13 +185,19 @@ def _ledger_rows(user: User, filters: ReportFilters):
 def _report_statement(user: User, filters: ReportFilters, listed: int | None, with_missions: bool):
     """One statement for the whole report: the totals, one row per group, per category
     and per month, then (optionally) the missions, as rows of the same shape:
-    (section, key, missions, projects, days, created, preserved, rating, mission, group,
-    category)."""
+    (section, key, missions, projects, minutes, days, created, preserved, rating, mission,
+    group, category)."""
     rows = _ledger_rows(user, filters)
     attributes = (rows.c.group_id, rows.c.sme_id, rows.c.category, rows.c.rating)
     jobs = (rows.c.created, rows.c.preserved)
     per_mission = (
-        select(rows.c.mission_id, *attributes, *jobs, func.sum(rows.c.days).label("days"))
+        select(
+            rows.c.mission_id,
+            *attributes,
+            *jobs,
+            func.sum(rows.c.minutes).label("minutes"),
+            func.sum(rows.c.days).label("days"),
+        )
         .group_by(rows.c.mission_id, *attributes, *jobs)
         .cte("report_missions")
     )
@@ -178,6 +209,7 @@ def _report_statement(user: User, filters: ReportFilters, listed: int | None, wi
             key.label("key"),
             func.count(distinct(source.c.mission_id)).label("missions"),
             func.count(distinct(source.c.sme_id)).label("projects"),
+            func.coalesce(func.sum(source.c.minutes), 0).label("minutes"),
             func.coalesce(func.sum(source.c.days), 0.0).label("days"),
             func.coalesce(func.sum(source.c.created), 0).label("created"),
             func.coalesce(func.sum(source.c.preserved), 0).label("preserved"),
@@ -202,6 +234,7 @@ def _report_statement(user: User, filters: ReportFilters, listed: int | None, wi
             no_text.label("key"),
             no_int.label("missions"),
             no_int.label("projects"),
+            per_mission.c.minutes,
             per_mission.c.days,
             per_mission.c.created,
             per_mission.c.preserved,
@@ -235,6 +268,7 @@ def _as_figures(row) -> Figures:
     return Figures(
         projects=int(row.projects),
         missions=int(row.missions),
+        minutes=int(row.minutes),
         days=float(row.days),
         jobs_created=int(row.created),
         jobs_preserved=int(row.preserved),
@@ -287,6 +321,7 @@ def build_report(
                     "sme": details[row.mission_id][2],
                     "group": group_names.get(row.group_id, ""),
                     "category": row.category,
+                    "minutes": int(row.minutes),
                     "days": float(row.days),
                     # the union gives these the figures' types (avg: numeric)
                     "rating": None if row.rating is None else int(row.rating),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from marketplace.catalog import category_label
 from marketplace.i18n import format_day
+from marketplace.reports.programme import hours_number
 from marketplace.textnorm import fold
 
 
@@ -19,6 +20,7 @@ def report_table(report) -> list[list]:
         "section",
         "key",
         "days",
+        "hours",
         "missions",
         "projects",
         "jobs_created",
@@ -32,7 +34,8 @@ def report_table(report) -> list[list]:
             [
                 section,
                 key,
-                figures.days,
+                round(figures.days, 2),
+                hours_number(figures.minutes),
                 figures.missions,
                 figures.projects,
                 figures.jobs_created,
@@ -93,6 +96,7 @@ def people_table(report) -> list[list]:
             _("Breakdown"),
             _("Item"),
             _("Days delivered"),
+            _("Hours delivered"),
             _("Missions"),
             _("Projects (SMEs)"),
             _("Jobs created"),
@@ -106,7 +110,8 @@ def people_table(report) -> list[list]:
             [
                 section,
                 item,
-                figures.days,
+                round(figures.days, 2),
+                hours_number(figures.minutes),
                 figures.missions,
                 figures.projects,
                 figures.jobs_created,

@@ -28,7 +28,7 @@ from marketplace.jobs.services import last_runs
 from marketplace.params import choice_arg, int_arg, period_args
 from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
-from marketplace.reports.programme import ReportFilters, build_report
+from marketplace.reports.programme import ReportFilters, build_report, hours_number
 from marketplace.reports.tables import heading, people_table, report_table, spreadsheet_number
 from marketplace.spreadsheets import csv_row, xlsx_append
 
@@ -72,7 +72,7 @@ def show_convention(convention_id: int):
     }
     svg = burn_up_svg(
         points,
-        convention.skill_days_quota,
+        convention.quota_days,
         _("Skill days of %(name)s over time", name=convention.name),
         labels,
     )
@@ -231,6 +231,7 @@ def reports_xlsx():
             _("Group"),
             _("Category"),
             _("Days delivered"),
+            _("Hours delivered"),
             _("Rating"),
             _("Jobs created"),
             _("Jobs preserved"),
@@ -247,13 +248,14 @@ def reports_xlsx():
                 m["sme"],
                 m["group"],
                 category_label(m["category"]),
-                m["days"],
+                round(m["days"], 2),
+                hours_number(m["minutes"]),
                 m["rating"],
                 m["jobs_created"],
                 m["jobs_preserved"],
             ],
         )
-    for column, width in zip("ABCDEFGHI", (12, 44, 28, 22, 24, 14, 8, 13, 14), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (12, 44, 28, 22, 24, 14, 14, 8, 13, 14), strict=True):
         missions.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
