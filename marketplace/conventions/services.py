@@ -1,8 +1,9 @@
-"""Convention rules: who coordinates what."""
+"""Convention rules: who coordinates what, and the convention's hours per day."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, true
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, cast, func, or_, select, true, update
 
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
@@ -13,8 +14,17 @@ from marketplace.conventions.models import (
     Territory,
     convention_coordinators,
 )
-from marketplace.durations import DEFAULT_MINUTES_PER_DAY
+from marketplace.durations import (
+    DAY_STEP,
+    DEFAULT_MINUTES_PER_DAY,
+    MAX_MINUTES_PER_DAY,
+    MIN_MINUTES_PER_DAY,
+    hours_text,
+)
+from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry
+from marketplace.offers.models import Offer
 
 
 def coordinator_territory_ids(user: User) -> set[int]:
@@ -92,3 +102,85 @@ def offer_minutes_per_day(organisation_ids) -> dict[int, int]:
     ):
         rates[group_id] = max(longest, DEFAULT_MINUTES_PER_DAY)
     return rates
+
+
+class SettingRefused(DomainError):
+    status_code = 409
+
+
+def can_manage(user: User, convention: Convention) -> bool:
+    """Admins, and the coordinators of this convention."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COORDINATOR and any(c.id == user.id for c in convention.coordinators)
+
+
+def set_hours_per_day(actor: User, convention: Convention, minutes: int) -> None:
+    """A convention's day in minutes (1 h to 12 h by half hours), while nothing is counted
+    against it yet: the quota and the commitments keep their days (their minutes follow),
+    and the open offers of its groups with nothing reserved are counted at the new day.
+
+    Once time is reserved or delivered, a day means what it meant when it was counted:
+    refused. Conditional UPDATEs: an approval at the same moment either comes first (and
+    this is refused) or after (and reserves at the new day)."""
+    if not can_manage(actor, convention):
+        raise NotAllowed(_l("Only the convention's coordinators change its settings."))
+    if not (MIN_MINUTES_PER_DAY <= minutes <= MAX_MINUTES_PER_DAY) or minutes % DAY_STEP:
+        raise DomainError(
+            _l(
+                "A day lasts from 1 h to 12 h, by half hours (got %(hours)s).",
+                hours=hours_text(minutes),
+            ),
+            field="hours",
+        )
+    old = convention.minutes_per_day
+    if minutes == old:
+        return
+    refused = SettingRefused(
+        _l(
+            "Time is already reserved or delivered on this convention: its days keep the "
+            "%(hours)s they were counted at.",
+            hours=hours_text(old),
+        ),
+        field="hours",
+    )
+    untouched = (
+        Convention.minutes_reserved == 0,
+        Convention.minutes_delivered == 0,
+        Convention.minutes_overridden == 0,
+    )
+    done = db.session.execute(
+        update(Convention)
+        .where(
+            Convention.id == convention.id,
+            Convention.minutes_per_day == old,
+            Convention.quota_minutes == convention.quota_minutes,
+            *untouched,
+            ~select(LedgerEntry.id).where(LedgerEntry.convention_id == convention.id).exists(),
+        )
+        .values(minutes_per_day=minutes, quota_minutes=convention.quota_minutes * minutes // old)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise refused
+    partners = db.session.scalars(
+        select(ConventionGroup).where(ConventionGroup.convention_id == convention.id)
+    ).all()
+    for partner in partners:
+        if partner.minutes_reserved or partner.minutes_delivered or partner.minutes_overridden:
+            raise refused
+        partner.committed_minutes = partner.committed_minutes * minutes // old
+    rates = offer_minutes_per_day(p.organisation_id for p in partners)
+    for group_id, rate in rates.items():
+        db.session.execute(
+            update(Offer)
+            .where(
+                Offer.organisation_id == group_id,
+                Offer.minutes_reserved == 0,
+                Offer.minutes_delivered == 0,
+                Offer.minutes_per_day != rate,
+            )
+            .values(minutes_per_day=rate, minutes=cast(func.round(Offer.days * rate), Integer))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(convention)

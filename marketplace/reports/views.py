@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +21,11 @@ from marketplace.accounts.models import Organisation
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.catalog import CATEGORIES, category_label
+from marketplace.conventions.forms import HoursPerDayForm
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
-from marketplace.conventions.services import conventions_for
+from marketplace.conventions.services import can_manage, conventions_for, set_hours_per_day
+from marketplace.durations import hours_text
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.jobs.services import last_runs
 from marketplace.params import choice_arg, int_arg, period_args
@@ -52,13 +55,48 @@ def visible_conventions(user) -> list[Convention]:
     return []
 
 
-@bp.route("/conventions/<int:convention_id>")
-@role_required(Role.COORDINATOR, Role.ADMIN, Role.GROUP_REFERENT)
-def show_convention(convention_id: int):
-    """Where a convention stands: quota, reserved, delivered, groups, burn-up, alerts, jobs."""
+def _visible_convention(convention_id: int) -> Convention:
     convention = next((c for c in visible_conventions(current_user) if c.id == convention_id), None)
     if convention is None:
         abort(404)
+    return convention
+
+
+@bp.route("/conventions/<int:convention_id>/hours", methods=["POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN, Role.GROUP_REFERENT)
+def set_hours(convention_id: int):
+    """The convention's hours per day (its coordinators and admins, while nothing is counted)."""
+    convention = _visible_convention(convention_id)
+    if not can_manage(current_user, convention):
+        abort(403)
+    form = HoursPerDayForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            set_hours_per_day(current_user, convention, form.hours.minutes)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.hours.errors.append(error.message)
+            status = error.status_code
+        else:
+            flash(
+                _(
+                    "A day of %(name)s now lasts %(hours)s.",
+                    name=convention.name,
+                    hours=hours_text(convention.minutes_per_day),
+                ),
+                "success",
+            )
+            return redirect(url_for("reports.show_convention", convention_id=convention.id))
+    return show_convention(convention.id, form), status
+
+
+@bp.route("/conventions/<int:convention_id>")
+@role_required(Role.COORDINATOR, Role.ADMIN, Role.GROUP_REFERENT)
+def show_convention(convention_id: int, hours_form: HoursPerDayForm | None = None):
+    """Where a convention stands: quota, reserved, delivered, groups, burn-up, alerts, jobs."""
+    convention = _visible_convention(convention_id)
     whole, groups = convention_standing(convention)
     if current_user.role == Role.GROUP_REFERENT:
         mine = db.session.get(Organisation, current_user.organisation_id).name
@@ -84,6 +122,12 @@ def show_convention(convention_id: int):
         points=points,
         chart=Markup(svg),  # noqa: S704 - built by burn_up_svg, every text escaped
         job_runs=last_runs(),
+        hours_form=(
+            hours_form
+            or HoursPerDayForm(hours=hours_text(convention.minutes_per_day).replace(" h 00", " h"))
+        )
+        if can_manage(current_user, convention)
+        else None,
     )
 
 
