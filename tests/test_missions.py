@@ -487,3 +487,22 @@ def test_the_coordinator_sees_what_is_left_before_approving_and_confirms_irrever
     assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     assert "Avant de décider" not in page  # nothing left to decide
+
+
+def test_moving_a_session_to_a_bad_length_is_refused_next_to_it(app, factory, world):
+    mission_id, c = agree(app, factory, world)
+    submit(c["coordinator"], f"/missions/{mission_id}/approve")
+    day = (TODAY + timedelta(days=3)).isoformat()
+    submit(c["volunteer"], f"/missions/{mission_id}/plan", {"held_on": day, "minutes": "120"})
+    with app.app_context():
+        session_id = db.session.scalar(select(MissionSession.id))
+    url = f"/missions/{mission_id}/sessions/{session_id}/move"
+    for minutes, message in (("480", "une journée (7 h) au plus"), ("125", "pas de 15 minutes")):
+        response = submit(c["volunteer"], url, {"held_on": day, "minutes": minutes})
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert message in text and f'id="minutes-error-{session_id}"' in text
+    moved = submit(c["volunteer"], url, {"held_on": day, "minutes": "45"})
+    assert moved.status_code == 302
+    with app.app_context():
+        assert db.session.get(MissionSession, session_id).minutes == 45
