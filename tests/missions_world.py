@@ -188,3 +188,15 @@ def submit(client, path: str, data: dict | None = None, page: str = "/missions")
     form_key = key.group(1) if key else f"k{factory_counter()}-{id(client)}"
     token = csrf_from(client, page)
     return client.post(path, data={"csrf_token": token, "form_key": form_key, **(data or {})})
+
+
+def read_books(app, world, read):
+    """`read(convention, partner group, offer)` of the world, inside an app context."""
+    from sqlalchemy import select
+
+    with app.app_context():
+        convention = db.session.get(Convention, world.convention_id)
+        group = db.session.scalar(
+            select(ConventionGroup).where(ConventionGroup.convention_id == world.convention_id)
+        )
+        return read(convention, group, db.session.get(Offer, world.offer_id))

@@ -3,29 +3,22 @@ the quota and the commitments keep their days, sessions go up to the new day."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from marketplace.conventions.models import Convention, ConventionGroup
-from marketplace.extensions import db
-from marketplace.offers.models import Offer
 from tests.conftest import post_form
-from tests.missions_world import as_client, build_world, submit
+from tests.missions_world import as_client, build_world, read_books, submit
 from tests.test_missions import agree
 
 
 def _state(app, world) -> tuple:
-    with app.app_context():
-        convention = db.session.get(Convention, world.convention_id)
-        group = db.session.scalar(
-            select(ConventionGroup).where(ConventionGroup.convention_id == world.convention_id)
-        )
-        offer = db.session.get(Offer, world.offer_id)
-        return (
+    return read_books(
+        app,
+        world,
+        lambda convention, group, offer: (
             convention.minutes_per_day,
             convention.quota_minutes,
             group.committed_minutes,
             (offer.minutes_per_day, offer.minutes),
-        )
+        ),
+    )
 
 
 def test_a_coordinator_sets_hours_per_day_and_the_days_keep_their_number(app, factory, db):

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.extensions import db
 from marketplace.jobs.models import JobRun
 from marketplace.ledger.models import LedgerEntry
@@ -18,9 +17,8 @@ from marketplace.ledger.services import ledger_total
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.notifications.models import Notification
-from marketplace.offers.models import Offer
 from tests.ledger_world import many_sessions, mission_with_sessions
-from tests.missions_world import build_world
+from tests.missions_world import build_world, read_books
 from tests.processes import flask, wait_until
 from tests.units import DAY, HALF
 
@@ -52,18 +50,17 @@ def ledger(app) -> list[tuple]:
 
 
 def books(app, world) -> tuple:
-    with app.app_context():
-        convention = db.session.get(Convention, world.convention_id)
-        group = db.session.scalar(
-            select(ConventionGroup).where(ConventionGroup.convention_id == world.convention_id)
-        )
-        offer = db.session.get(Offer, world.offer_id)
-        return (
+    """(reserved, delivered) of the convention, the group and the offer; the ledger's sum."""
+    return read_books(
+        app,
+        world,
+        lambda convention, group, offer: (
             (convention.minutes_reserved, convention.minutes_delivered),
             (group.minutes_reserved, group.minutes_delivered),
             (offer.minutes_reserved, offer.minutes_delivered),
             ledger_total(world.convention_id),
-        )
+        ),
+    )
 
 
 @pytest.fixture()

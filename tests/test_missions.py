@@ -8,14 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.conventions.models import Convention, ConventionGroup
+from marketplace.conventions.models import Convention
 from marketplace.extensions import db
 from marketplace.matching.models import Proposal
 from marketplace.missions.models import Mission, MissionEvent, MissionSession
 from marketplace.needs.models import Need
 from marketplace.notifications.models import Notification
-from marketplace.offers.models import Offer
-from tests.missions_world import TODAY, as_client, build_world, submit
+from tests.missions_world import TODAY, as_client, build_world, read_books, submit
 from tests.units import DAY
 
 
@@ -50,11 +49,15 @@ def agree(app, factory, world, index=0):
 
 
 def counters(app, world):
-    with app.app_context():
-        convention = db.session.get(Convention, world.convention_id)
-        group = db.session.scalar(select(ConventionGroup))
-        offer = db.session.get(Offer, world.offer_id)
-        return (convention.minutes_reserved, group.minutes_reserved, offer.minutes_reserved)
+    return read_books(
+        app,
+        world,
+        lambda convention, group, offer: (
+            convention.minutes_reserved,
+            group.minutes_reserved,
+            offer.minutes_reserved,
+        ),
+    )
 
 
 def status(app, mission_id):
