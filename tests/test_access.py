@@ -70,6 +70,11 @@ PROTECTED = {
         "/conventions/999999",
         {"coordinator", "admin", "group_referent"},
     ),
+    "reports.set_hours": (
+        "POST",
+        "/conventions/999999/hours",
+        {"coordinator", "admin", "group_referent"},
+    ),
     "reports.reports": ("GET", "/reports", ANY),
     "ledger.mission_ledger": ("GET", "/missions/999999/ledger", STAFF),
     "reports.reports_csv": ("GET", "/reports.csv", ANY),
