@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.jobs.models import JobRun
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.models import LedgerEntry, LedgerMonth
 from marketplace.ledger.services import ledger_total
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
@@ -63,6 +63,20 @@ def books(app, world) -> tuple:
     )
 
 
+def months_agree(app) -> bool:
+    """The monthly sums the reports read equal the entries, summed here in Python."""
+    with app.app_context():
+        tally: dict[tuple[int, date], int] = {}
+        for entry in db.session.scalars(select(LedgerEntry)):
+            key = (entry.mission_id, entry.entry_on.replace(day=1))
+            tally[key] = tally.get(key, 0) + entry.minutes
+        months = {
+            (m.mission_id, m.month): m.minutes for m in db.session.scalars(select(LedgerMonth))
+        }
+    assert tally, "no entry to compare"
+    return months == tally
+
+
 @pytest.fixture()
 def world(app, factory, db):
     return build_world(app, factory, quota=1000, committed=1000, offer_days=60, needs=3)
@@ -93,6 +107,7 @@ def test_the_rule_and_the_counters(app, runner, world):
     assert books(app, world) == ((left, 540), (left, 540), (left, 540), 540)
     with app.app_context():
         assert db.session.get(Mission, mission_id).minutes_logged == 540
+    assert months_agree(app)
     again = run(runner, "log-delivered-days")
     assert (again["sessions_logged"], again["minutes_logged"]) == (0, 0)
     assert books(app, world) == ((left, 540), (left, 540), (left, 540), 540)
@@ -131,6 +146,7 @@ def test_ten_runs_at_once_log_each_session_once(app, world, db_url):
     assert len(rows) == 600 == len({r[0] for r in rows})
     convention, group, _offer, total = books(app, world)
     assert convention == (0, 600 * HALF) == group and total == 600 * HALF
+    assert months_agree(app)  # ten runs at once added each session's minutes once
 
 
 @pytest.mark.slow
@@ -195,6 +211,7 @@ def test_corrections_are_new_entries(app, world, runner, factory):
             add_correction(coordinator, mission, -DAY, "plus que livré", TODAY, datetime.now(UTC))
         db.session.rollback()
     assert books(app, world)[0][1] == DAY - 90 == books(app, world)[3]
+    assert months_agree(app)  # the correction is in its month's sum, the refused ones not
     assert len(ledger(app)) == 2
 
 

@@ -50,3 +50,22 @@ class LedgerEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LedgerMonth(db.Model):
+    """The ledger summed per mission and month, written in the same transaction as its
+    entries: the report and the dashboard read these instead of every entry. A mission has
+    one convention and one group, which ride along for filtering. Always equal to the
+    entries' sum (tests/test_ledger.py checks it after runs and corrections)."""
+
+    __tablename__ = "ledger_months"
+    __table_args__ = (
+        Index("ix_ledger_months_convention_month", "convention_id", "month"),
+        Index("ix_ledger_months_group_month", "group_id", "month"),
+    )
+
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    minutes: Mapped[int] = mapped_column(Integer)

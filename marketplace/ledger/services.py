@@ -19,7 +19,7 @@ from marketplace.accounts.roles import STAFF_ROLES
 from marketplace.durations import STEP
 from marketplace.errors import DomainError, NotAllowed
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry, LedgerSource
+from marketplace.ledger.models import LedgerEntry, LedgerMonth, LedgerSource
 from marketplace.missions.access import capacities
 from marketplace.missions.models import Mission, MissionSession, SessionStatus
 from marketplace.quota import services as quota
@@ -54,7 +54,8 @@ def due_sessions(today: date):
 def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
     """INSERT ... SELECT ... ON CONFLICT (session_id) DO NOTHING RETURNING, in the database.
 
-    Returns (session, minutes, mission, convention, group) for the rows inserted now; a
+    Returns (session, minutes, mission, convention, group, entry_on) for the rows inserted
+    now; a
     session another run logged first returns nothing.
     """
     source = (
@@ -94,9 +95,37 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
             table.c.mission_id,
             table.c.convention_id,
             table.c.group_id,
+            table.c.entry_on,
         )
     )
     return db.session.execute(statement).all()
+
+
+def roll_up(rows) -> None:
+    """Add entries just written to the per-mission, per-month sums, in their transaction.
+
+    `rows`: (minutes, mission, convention, group, entry_on). One INSERT … ON CONFLICT DO
+    UPDATE per chunk: a month already there gets the minutes added, atomically."""
+    months: dict[tuple[int, date], list] = {}
+    for minutes, mission_id, convention_id, group_id, entry_on in rows:
+        key = (mission_id, entry_on.replace(day=1))
+        if key in months:
+            months[key][4] += minutes
+        else:
+            months[key] = [mission_id, key[1], convention_id, group_id, minutes]
+    table = LedgerMonth.__table__
+    values = [
+        dict(zip(("mission_id", "month", "convention_id", "group_id", "minutes"), v, strict=True))
+        for v in months.values()
+    ]
+    for start in range(0, len(values), 5000):
+        statement = upsert(table).values(values[start : start + 5000])
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["mission_id", "month"],
+                set_={"minutes": table.c.minutes + statement.excluded.minutes},
+            )
+        )
 
 
 def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
@@ -115,7 +144,8 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
         if not ids:
             break
         inserted = _insert_ignoring_duplicates(ids, now)
-        quota.deliver(inserted)
+        quota.deliver([row[:5] for row in inserted])
+        roll_up([row[1:6] for row in inserted])
         db.session.execute(
             update(MissionSession.__table__)
             .where(among(MissionSession.__table__.c.id, ids))
@@ -163,11 +193,23 @@ def add_correction(
     if not quota.correct(mission.convention_id, mission.group_id, minutes):
         raise LedgerRefused(_l("This correction would pass the quota or make it negative."))
     db.session.add(entry)
+    roll_up([(minutes, mission.id, mission.convention_id, mission.group_id, entry_on)])
     return entry
 
 
+def delivered_minutes(convention_id: int, group_id: int | None = None) -> int:
+    """The ledger's sum for a convention (or one of its groups), read from the monthly sums
+    (a few rows per mission rather than one per session)."""
+    query = select(func.coalesce(func.sum(LedgerMonth.minutes), 0)).where(
+        LedgerMonth.convention_id == convention_id
+    )
+    if group_id is not None:
+        query = query.where(LedgerMonth.group_id == group_id)
+    return int(db.session.scalar(query))
+
+
 def ledger_total(convention_id: int, group_id: int | None = None) -> int:
-    """Quota consumption: the sum of the ledger, in minutes."""
+    """Quota consumption: the sum of the ledger's entries themselves, in minutes."""
     query = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
         LedgerEntry.convention_id == convention_id
     )

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from marketplace.conventions.models import Convention, ConventionGroup
 from marketplace.durations import minutes_to_days
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry
-from marketplace.ledger.services import ledger_total
+from marketplace.ledger.models import LedgerMonth
+from marketplace.ledger.services import delivered_minutes
 from marketplace.missions.models import RESERVING_STATUSES, Mission, MissionEvent
 from marketplace.reports.programme import month_bucket, month_label
 
@@ -53,7 +53,7 @@ def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[st
     whole = Standing(
         convention.quota_minutes,
         reserved_minutes(convention.id),
-        ledger_total(convention.id),
+        delivered_minutes(convention.id),
         convention.minutes_overridden,
         per_day,
     )
@@ -67,7 +67,7 @@ def convention_standing(convention: Convention) -> tuple[Standing, list[tuple[st
                 Standing(
                     partner.committed_minutes,
                     reserved_minutes(convention.id, partner.organisation_id),
-                    ledger_total(convention.id, partner.organisation_id),
+                    delivered_minutes(convention.id, partner.organisation_id),
                     partner.minutes_overridden,
                     per_day,
                 ),
@@ -84,11 +84,11 @@ def burn_up(convention: Convention, today: date) -> list[dict]:
     Months after today's have no delivered or reserved figure (None): the chart stops there,
     only the even pace goes on to the convention's end.
     """
-    month = month_bucket(LedgerEntry.entry_on)
+    month = month_bucket(LedgerMonth.month)
     delivered = dict(
         db.session.execute(
-            select(month_label(month), func.sum(LedgerEntry.minutes))
-            .where(LedgerEntry.convention_id == convention.id)
+            select(month_label(month), func.sum(LedgerMonth.minutes))
+            .where(LedgerMonth.convention_id == convention.id)
             .group_by(month)
         ).all()
     )

@@ -10,7 +10,7 @@ ratings come from the outcomes those missions recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import (
     Float,
@@ -32,7 +32,7 @@ from marketplace.accounts.roles import Role
 from marketplace.conventions.models import Convention
 from marketplace.conventions.models import convention_coordinators as coordinators
 from marketplace.extensions import db
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.models import LedgerEntry, LedgerMonth
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
@@ -123,35 +123,47 @@ def _month_label_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
+def whole_months(filters: ReportFilters) -> bool:
+    """True when the period starts on a month's first day and ends on a month's last (or is
+    open at either end)."""
+    starts = filters.start is None or filters.start.day == 1
+    ends = filters.end is None or (filters.end + timedelta(days=1)).day == 1
+    return starts and ends
+
+
 def _ledger_rows(user: User, filters: ReportFilters):
     """The ledger minutes (and days) per mission and month (aggregated on the ledger's own
     index first), with what the report needs of each mission, for what this user may see:
     a CTE."""
-    month = month_bucket(LedgerEntry.entry_on)
+    # Whole months (the usual case: a year, a quarter, a month's drill-down) are read from
+    # the monthly sums; a period that cuts a month reads the entries themselves.
+    source = LedgerMonth if whole_months(filters) else LedgerEntry
+    day = source.month if source is LedgerMonth else LedgerEntry.entry_on
+    month = month_bucket(day)
     per_month = select(
-        LedgerEntry.mission_id.label("mission_id"),
-        LedgerEntry.group_id.label("group_id"),
+        source.mission_id.label("mission_id"),
+        source.group_id.label("group_id"),
         month.label("month"),
-        func.sum(LedgerEntry.minutes).label("minutes"),
-        func.sum(cast(LedgerEntry.minutes, Float) / Convention.minutes_per_day).label("days"),
-    ).join(Convention, Convention.id == LedgerEntry.convention_id)
+        func.sum(source.minutes).label("minutes"),
+        func.sum(cast(source.minutes, Float) / Convention.minutes_per_day).label("days"),
+    ).join(Convention, Convention.id == source.convention_id)
     if filters.convention_id:
-        per_month = per_month.where(LedgerEntry.convention_id == filters.convention_id)
+        per_month = per_month.where(source.convention_id == filters.convention_id)
     if filters.start:
-        per_month = per_month.where(LedgerEntry.entry_on >= filters.start)
+        per_month = per_month.where(day >= filters.start)
     if filters.end:
-        per_month = per_month.where(LedgerEntry.entry_on <= filters.end)
+        per_month = per_month.where(day <= filters.end)
     if filters.group_id:
-        per_month = per_month.where(LedgerEntry.group_id == filters.group_id)
+        per_month = per_month.where(source.group_id == filters.group_id)
     if user.role == Role.COORDINATOR:
         per_month = per_month.where(
-            LedgerEntry.convention_id.in_(
+            source.convention_id.in_(
                 select(coordinators.c.convention_id).where(coordinators.c.user_id == user.id)
             )
         )
     elif user.role == Role.GROUP_REFERENT:
-        per_month = per_month.where(LedgerEntry.group_id == user.organisation_id)
-    agg = per_month.group_by(LedgerEntry.mission_id, LedgerEntry.group_id, month).subquery()
+        per_month = per_month.where(source.group_id == user.organisation_id)
+    agg = per_month.group_by(source.mission_id, source.group_id, month).subquery()
     query = (
         select(
             agg.c.mission_id,
