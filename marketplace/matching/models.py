@@ -53,6 +53,8 @@ class Proposal(db.Model):
         ),
         Index("ix_proposals_offer_status", "offer_id", "status"),
         Index("ix_proposals_need_status", "need_id", "status"),
+        # The proposals list's order (keyset): read in index order, never sorted whole.
+        Index("ix_proposals_need_rank", "need_id", "rank", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

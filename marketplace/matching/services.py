@@ -238,11 +238,12 @@ def visible_proposals(user, need_query, offer_query):
     offer_ids = offer_query.with_only_columns(Offer.id)
     if user.role in (Role.VOLUNTEER, Role.GROUP_REFERENT):
         query = query.where(Proposal.offer_id.in_(offer_ids))
-    else:
+    elif user.role != Role.ADMIN:  # an administrator sees every need: no list to build
         query = query.where(Proposal.need_id.in_(need_ids))
     # Declined and stale (expired) proposals are no longer shown.
     query = query.where(Proposal.status.not_in((ProposalStatus.DECLINED, ProposalStatus.EXPIRED)))
-    return query.order_by(Need.ref, Proposal.rank)
+    # Need by need (in the order they were created), best first: the index's own order.
+    return query.order_by(Proposal.need_id, Proposal.rank, Proposal.id)
 
 
 def plan_assignment(convention=None, quota_days: float | None = None):

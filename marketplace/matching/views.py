@@ -25,7 +25,6 @@ from marketplace.matching.services import (
     visible_proposals,
 )
 from marketplace.matching.vocabulary import default_vocabulary
-from marketplace.needs.models import Need
 from marketplace.paging import keyset_page
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
@@ -66,8 +65,8 @@ def list_proposals():
         visible_proposals(
             current_user, visible_needs(current_user), visible_offers(current_user)
         ).options(*LOAD),
-        (Need.ref, Proposal.rank, Proposal.id),
-        (str, int, int),
+        (Proposal.need_id, Proposal.rank, Proposal.id),
+        (int, int, int),
     )
     return render_template(
         "matching/list.html",

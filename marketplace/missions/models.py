@@ -75,6 +75,8 @@ class Mission(db.Model):
         CheckConstraint("starts_on <= ends_on", name="window_order"),
         Index("ix_missions_status", "status"),
         Index("ix_missions_convention_status", "convention_id", "status"),
+        # The missions list's order (keyset, newest first): read in index order.
+        Index("ix_missions_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +154,8 @@ class MissionSession(db.Model):
         ),
         Index("ix_mission_sessions_mission_date", "mission_id", "held_on"),
         Index("ix_mission_sessions_due", "is_logged", "status", "held_on"),
+        # The homes' work queues count sessions by status (to confirm, disputed).
+        Index("ix_mission_sessions_status", "status", "mission_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
