@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\x00")
 _ESCAPED = re.compile(r"^'+[=+\-@\t\r\x00]")
@@ -44,18 +44,25 @@ def csv_row(values: Iterable) -> list[str]:
     return [csv_cell(v) for v in values]
 
 
-def xlsx_append(sheet, values: Iterable) -> None:
-    """Append a row to an openpyxl sheet: numbers stay numbers, text is never a formula
-    (and loses the control characters the XLSX format cannot hold)."""
+def xlsx_append(sheet, values: Iterable, font=None) -> None:
+    """Append a row to an openpyxl sheet (a write-only one too): numbers stay numbers, text
+    is never a formula (and loses the control characters the XLSX format cannot hold);
+    `font` styles every cell of the row."""
     row = []
     for value in values:
-        if isinstance(value, str):
+        if font is not None and not isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.font = font
+            value = cell
+        elif isinstance(value, str):
             # The cell is made here rather than found again after append(): reading
             # sheet[sheet.max_row] scans every cell, which made a long sheet quadratic.
-            cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
             if _needs_quote(cell.value):
                 cell.quotePrefix = True  # XLSX's own leading apostrophe: shown as text
+            if font is not None:
+                cell.font = font
             value = cell
         row.append(value)
     sheet.append(row)

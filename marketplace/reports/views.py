@@ -249,23 +249,23 @@ def reports_xlsx():
     """The report as an Excel workbook: a title and heading, typed figures, then the missions."""
     filters, head = _export_context()
     report = build_report(current_user, filters)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Figures")[:31]
-    xlsx_append(sheet, [head.title])
-    sheet["A1"].font = Font(bold=True, size=14)
+    # Write-only: rows are streamed to the file instead of kept as cells (the missions sheet
+    # has one row per mission); column widths are set before the rows.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Figures")[:31])
+    for column, width in zip("ABCDEFGHI", (16, 34, 14, 14, 10, 14, 13, 14, 13), strict=True):
+        sheet.column_dimensions[column].width = width
+    xlsx_append(sheet, [head.title], font=Font(bold=True, size=14))
     for label, value in head.lines:
         xlsx_append(sheet, [label, value])
     xlsx_append(sheet, [])
     table = people_table(report)
-    xlsx_append(sheet, table[0])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    xlsx_append(sheet, table[0], font=Font(bold=True))
     for row in table[1:]:
         xlsx_append(sheet, row)
-    for column, width in zip("ABCDEFGH", (16, 34, 14, 10, 14, 13, 14, 13), strict=True):
-        sheet.column_dimensions[column].width = width
     missions = book.create_sheet(_("Missions")[:31])
+    for column, width in zip("ABCDEFGHIJ", (12, 44, 28, 22, 24, 14, 14, 8, 13, 14), strict=True):
+        missions.column_dimensions[column].width = width
     xlsx_append(
         missions,
         [
@@ -280,9 +280,8 @@ def reports_xlsx():
             _("Jobs created"),
             _("Jobs preserved"),
         ],
+        font=Font(bold=True),
     )
-    for cell in missions[1]:
-        cell.font = Font(bold=True)
     for m in report.missions:
         xlsx_append(
             missions,
@@ -299,8 +298,6 @@ def reports_xlsx():
                 m["jobs_preserved"],
             ],
         )
-    for column, width in zip("ABCDEFGHIJ", (12, 44, 28, 22, 24, 14, 14, 8, 13, 14), strict=True):
-        missions.column_dimensions[column].width = width
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(
