@@ -8,7 +8,7 @@ PORT ?= 5000
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-fast lint translations messages bench evaluate clean
+.PHONY: run test test-fast e2e lint translations messages bench evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: $(VENV)/.installed-app translations
 
 test: $(VENV)/.installed-test translations
 	$(BIN)/pytest
+
+# The end-to-end tests alone, in headless Chromium (also part of `make test`).
+e2e: $(VENV)/.installed-test translations
+	$(BIN)/pytest -m browser
 
 # Everything but the tests that start or race processes (marked slow).
 test-fast: $(VENV)/.installed-test translations

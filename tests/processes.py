@@ -4,7 +4,9 @@ a poll with a deadline, never a bare sleep)."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -67,3 +69,59 @@ def stop(proc: subprocess.Popen | None) -> None:
     if proc is not None and proc.poll() is None:
         proc.kill()
         proc.communicate()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def web_node(db_url: str, secret: str) -> tuple[subprocess.Popen, int]:
+    """A web node as in production: gunicorn with the repository's config (one worker), on a
+    free loopback port, answering /healthz; returns the process and its port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "APP_ENV": "production",
+        "SECRET_KEY": secret,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, on the loopback
+        [gunicorn, "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def healthy() -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
+
+    wait_until(healthy, seconds=60, every=0.2)
+    return proc, port
+
+
+def terminate(procs) -> None:
+    """SIGTERM, then kill what did not stop within 30 s (test clean-up)."""
+    import signal
+
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()

@@ -6,14 +6,8 @@ other, and of two schedulers started beside them exactly one runs the jobs."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -22,49 +16,12 @@ from sqlalchemy import select
 from marketplace.conventions.models import Convention
 from marketplace.missions.models import Mission
 from tests.missions_world import build_world
-from tests.processes import ROOT, flask, read_until, wait_until
+from tests.processes import flask, read_until, terminate, web_node
 from tests.test_missions import agree
 from tests.units import DAY
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FORM_KEY_RE = re.compile(r'name="form_key" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _node(db_url: str, secret: str) -> tuple[subprocess.Popen, int]:
-    """One web node: gunicorn with the repository's config, one worker, on its own port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "APP_ENV": "production",
-        "SECRET_KEY": secret,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    proc = subprocess.Popen(  # noqa: S603 - our own gunicorn, on the loopback
-        [gunicorn, "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-    def healthy() -> bool:
-        try:
-            return Browser(port).get("/healthz")[0] == 200
-        except OSError:
-            return False
-
-    wait_until(healthy, seconds=60, every=0.2)
-    return proc, port
 
 
 class Browser:
@@ -111,7 +68,7 @@ def test_two_web_nodes_on_one_database_behave_as_one(app, factory, db_url, db):
     first, _c = agree(app, factory, world, index=0)
     second, _c = agree(app, factory, world, index=1)
     secret = secrets.token_hex(32)  # every node shares the installation's secret
-    nodes = [_node(db_url, secret) for _ in range(2)]
+    nodes = [web_node(db_url, secret) for _ in range(2)]
     schedulers = []
     try:
         (_a, port_a), (_b, port_b) = nodes
@@ -162,11 +119,4 @@ def test_two_web_nodes_on_one_database_behave_as_one(app, factory, db_url, db):
         said = read_until(schedulers[1], "waiting")
         assert "Scheduler started" not in said
     finally:
-        for proc in [*(node for node, _port in nodes), *schedulers]:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.communicate(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.communicate()
+        terminate([*(node for node, _port in nodes), *schedulers])
