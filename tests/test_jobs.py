@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.jobs.models import JobRun
 from marketplace.jobs.registry import JOBS
 from tests.conftest import dispose, make_config
-from tests.processes import flask, read_until, stop, wait_until
+from tests.processes import flask, read_until, stop, terminate, wait_until
 from tests.units import DAY, HALF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,14 +172,7 @@ def test_a_second_scheduler_waits_and_takes_over(db_url, db):
         taken = read_until(second, "Scheduler started:")
         assert "Scheduler lock acquired." in taken
     finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.communicate(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.communicate()
+        terminate([proc for proc in (first, second) if proc is not None])
 
 
 def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db):
