@@ -139,3 +139,12 @@ def login_as(client, factory):
         return user
 
     return _login_as
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item, for fixtures that act on a failure (the
+    browser tests save a screenshot)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

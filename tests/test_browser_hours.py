@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -28,8 +29,11 @@ pytestmark = [
 ]
 
 
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
 @pytest.fixture()
-def chromium():
+def chromium(request):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -41,11 +45,18 @@ def chromium():
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     yield driver
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:  # what the browser showed when the test failed
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{request.node.name}.png"
+        driver.save_screenshot(str(shot))
+        print(f"screenshot of the failure: {shot} ({driver.current_url})")
     driver.quit()
 
 
 def _log_in(driver, base: str, email: str, password: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.delete_all_cookies()
     driver.get(f"{base}/login")
@@ -53,18 +64,21 @@ def _log_in(driver, base: str, email: str, password: str) -> None:
     password_field = driver.find_element(By.NAME, "password")
     password_field.send_keys(password)
     password_field.submit()
-    assert "/login" not in driver.current_url
+    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
 
 
 def _plan(driver, held_on: str, minutes: int) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     form = driver.find_element(By.CSS_SELECTOR, "form[action$='/plan']")
     date = form.find_element(By.NAME, "held_on")
     driver.execute_script("arguments[0].value = arguments[1]", date, held_on)
     Select(form.find_element(By.NAME, "minutes")).select_by_value(str(minutes))
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The answer is a new page: wait until this one's form is gone before reading it.
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(form))
 
 
 def test_hours_in_the_browser(app, factory, db_url, db, chromium):
