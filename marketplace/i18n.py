@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
 from marketplace.durations import hours_text, minutes_to_days
 
@@ -13,6 +13,17 @@ def format_days(value: float | None) -> str:
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0.##")
+
+
+def format_days_unit(value: float | None) -> str:
+    """Days with their word: « 1,5 jour », « 2 jours » (French: singular below 2), « 1 day »,
+    « 1.5 days » (English: singular for exactly one)."""
+    if value is None:
+        return "—"
+    french = str(get_locale() or "fr").startswith("fr")
+    one = value < 2 if french else value == 1
+    word = gettext("day") if one else gettext("days")  # outside an f-string: extracted
+    return format_days(value) + " " + word
 
 
 def format_minutes_as_days(minutes: int | None, per_day: int) -> str:
@@ -30,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else "—"
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else "—"
     app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["days_unit"] = format_days_unit
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["days_of"] = format_minutes_as_days
 

@@ -235,6 +235,9 @@ def test_sessions_plan_declare_confirm_deliver_and_outcome(app, factory, world):
     text = over.get_data(as_text=True)
     assert "approuv" in text and "il reste 5 h" in text  # the message says why, in French
     assert 'id="minutes-error-new"' in text  # next to the length field
+    assert (
+        "Demandé : 2 jours · approuvé : 2 jours (14 h) · planifié : 9 h · confirmé : 0 min" in text
+    )
     with app.app_context():
         sessions = db.session.scalars(select(MissionSession).order_by(MissionSession.id)).all()
         assert len(sessions) == 2  # nothing written by the refused plan
@@ -509,3 +512,32 @@ def test_moving_a_session_to_a_bad_length_is_refused_next_to_it(app, factory, wo
     assert moved.status_code == 302
     with app.app_context():
         assert db.session.get(MissionSession, session_id).minutes == 45
+
+
+def test_days_read_as_each_language_writes_them(app, factory, db):
+    """French: « 1 jour », « 1,5 jour », « 2 jours »; English: « 1 day », « 1.5 days »."""
+    from tests.conftest import csrf_from
+
+    world = build_world(app, factory, need_days=1.0)
+    mission_id, c = agree(app, factory, world)
+    assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
+    page = c["sme_manager"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert "Demandé : 1 jour · approuvé : 1 jour (7 h)" in page
+    manager = c["sme_manager"]
+    manager.post("/language", data={"lang": "en", "csrf_token": csrf_from(manager, "/")})
+    page = manager.get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert "Asked: 1 day · approved: 1 day (7 h)" in page
+    with app.test_request_context():
+        from flask_babel import force_locale
+
+        from marketplace.i18n import format_days_unit
+
+        with force_locale("fr"):
+            assert [format_days_unit(v) for v in (0.5, 1.5, 2, 3.29)] == [
+                "0,5 jour",
+                "1,5 jour",
+                "2 jours",
+                "3,29 jours",
+            ]
+        with force_locale("en"):
+            assert [format_days_unit(v) for v in (1, 1.5)] == ["1 day", "1.5 days"]
