@@ -31,7 +31,7 @@ def days_to_minutes(days: float, per_day: int) -> int:
 
 def minutes_to_days(minutes: int, per_day: int) -> float:
     """For display only: the figure of record stays the minutes."""
-    return minutes / per_day if per_day else 0.0
+    return minutes / per_day
 
 
 _HOURS = re.compile(
@@ -73,5 +73,5 @@ def hours_text(minutes: int | None) -> str:
 
 
 def duration_choices(per_day: int) -> list[tuple[int, str]]:
-    """A session's lengths, 15 minutes to one day, with the half and the whole day named."""
+    """A session's lengths, 15 minutes to one day, as (minutes, « 2 h 30 »)."""
     return [(m, hours_text(m)) for m in range(STEP, per_day + 1, STEP)]

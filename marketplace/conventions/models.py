@@ -112,10 +112,6 @@ class Convention(db.Model):
     def quota_days(self) -> float:
         return minutes_to_days(self.quota_minutes, self.minutes_per_day)
 
-    @property
-    def hours_per_day(self) -> float:
-        return self.minutes_per_day / 60
-
 
 class ConventionGroup(db.Model):
     """A partner group of a convention and the skill days it committed."""
@@ -145,5 +141,10 @@ class ConventionGroup(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
     @property
+    def minutes_per_day(self) -> int:
+        """A partner's day is its convention's."""
+        return self.convention.minutes_per_day
+
+    @property
     def committed_days(self) -> float:
-        return minutes_to_days(self.committed_minutes, self.convention.minutes_per_day)
+        return minutes_to_days(self.committed_minutes, self.minutes_per_day)

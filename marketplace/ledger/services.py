@@ -55,8 +55,7 @@ def _insert_ignoring_duplicates(session_ids: list[int], now: datetime) -> list:
     """INSERT ... SELECT ... ON CONFLICT (session_id) DO NOTHING RETURNING, in the database.
 
     Returns (session, minutes, mission, convention, group, entry_on) for the rows inserted
-    now; a
-    session another run logged first returns nothing.
+    now; a session another run logged first returns nothing.
     """
     source = (
         select(

@@ -49,20 +49,14 @@ def minutes_left(counter: Convention | ConventionGroup | Offer) -> int:
     """What may still be reserved: the limit (quota, commitment or the expert's time), plus
     what was overridden, minus what is reserved and delivered."""
     if isinstance(counter, Offer):
-        return counter.minutes - counter.minutes_reserved - counter.minutes_delivered
+        return counter.minutes_remaining
     limit = counter.quota_minutes if isinstance(counter, Convention) else counter.committed_minutes
     return limit + counter.minutes_overridden - counter.minutes_reserved - counter.minutes_delivered
 
 
 def days_left(counter: Convention | ConventionGroup | Offer) -> float:
     """minutes_left in the counter's days (for people)."""
-    if isinstance(counter, Offer):
-        per_day = counter.minutes_per_day
-    elif isinstance(counter, Convention):
-        per_day = counter.minutes_per_day
-    else:
-        per_day = counter.convention.minutes_per_day
-    return minutes_to_days(minutes_left(counter), per_day)
+    return minutes_to_days(minutes_left(counter), counter.minutes_per_day)
 
 
 # ------------------------------------------------------------------ reserving

@@ -34,9 +34,6 @@ class Standing:
     def used_share(self) -> float:
         return 0.0 if not self.quota else (self.reserved + self.delivered) / self.quota
 
-    def days(self, name: str) -> float:
-        return minutes_to_days(getattr(self, name), self.per_day)
-
 
 def reserved_minutes(convention_id: int, group_id: int | None = None) -> int:
     """Approved time not delivered yet, from the missions themselves."""
