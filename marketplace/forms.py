@@ -6,7 +6,24 @@ from collections.abc import Iterable
 
 from wtforms.fields.choices import SelectChoice
 
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+
 
 def select_choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 choices (tuples are deprecated there)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def commit_or_show(field, call):
+    """Run a service `call` for a submitted form and commit. A refusal (DomainError) undoes
+    whatever the call began and is shown under `field`: returns (result, None), or
+    (None, the refusal's HTTP status)."""
+    try:
+        result = call()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        field.errors.append(error.message)
+        return None, error.status_code
+    return result, None

@@ -11,8 +11,8 @@ from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.durations import hours_text
-from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import commit_or_show
 from marketplace.ledger.forms import CorrectionForm
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import add_correction, can_correct
@@ -43,21 +43,19 @@ def mission_ledger(mission_id: int):
         form.entry_on.data = clock.today()
     status = 200
     if form.validate_on_submit():
-        try:
-            entry = add_correction(
+        entry, refused = commit_or_show(
+            form.duration,
+            lambda: add_correction(
                 current_user,
                 mission,
                 form.duration.minutes,
                 form.reason.data,
                 form.entry_on.data,
                 clock.now(),
-            )
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.duration.errors.append(error.message)
-            status = error.status_code
-        else:
+            ),
+        )
+        status = refused or status
+        if refused is None:
             flash(
                 _(
                     "Correction of %(hours)s recorded in the ledger of %(ref)s.",

@@ -25,8 +25,8 @@ from marketplace.conventions.forms import HoursPerDayForm
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
 from marketplace.conventions.services import can_manage, conventions_for, set_hours_per_day
 from marketplace.durations import hours_text
-from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.forms import commit_or_show
 from marketplace.jobs.services import last_runs
 from marketplace.params import choice_arg, int_arg, period_args
 from marketplace.reports.chart import burn_up_svg
@@ -72,14 +72,11 @@ def set_hours(convention_id: int):
     form = HoursPerDayForm()
     status = 400
     if form.validate_on_submit():
-        try:
-            set_hours_per_day(current_user, convention, form.hours.minutes)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.hours.errors.append(error.message)
-            status = error.status_code
-        else:
+        _done, refused = commit_or_show(
+            form.hours, lambda: set_hours_per_day(current_user, convention, form.hours.minutes)
+        )
+        status = refused or status
+        if refused is None:
             flash(
                 _(
                     "A day of %(name)s now lasts %(hours)s.",
