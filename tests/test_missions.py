@@ -75,7 +75,28 @@ def test_both_sides_accept_then_a_mission_is_agreed(app, factory, world):
         proposal = db.session.get(Proposal, world.proposal_ids[0])
         assert proposal.status == "agreed" and proposal.sme_message == "Volontiers"
         assert db.session.scalar(select(func.count(Notification.id))) > 0
-        assert [e.action for e in mission.events] == ["agree"]
+        events = [(e.action, e.actor.role if e.actor else None, e.reason) for e in mission.events]
+        # Both acceptances, in the order they came, the SME's with its message, then the
+        # agreement itself.
+        assert events == [
+            ("accept_sme", "sme_manager", "Volontiers"),
+            ("accept_expert", "volunteer", None),
+            ("agree", "volunteer", None),
+        ]
+
+
+def test_after_agreement_the_mission_page_shows_both_acceptances_and_the_contacts(
+    app, factory, world
+):
+    mission_id, c = agree(app, factory, world)
+    html = c["volunteer"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert "acceptée par la PME" in html and "« Volontiers »" in html
+    assert "acceptée par l'expert" in html
+    assert "accord trouvé, à approuver" in html and ">conclue<" not in html
+    contacts = html.split('id="contacts-title"')[1].split("</section>")[0]
+    sme, expert = world.people["sme_manager"], world.people["volunteer"]
+    assert f"mailto:{sme.email}" in contacts and f"mailto:{expert.email}" in contacts
+    assert world.people["coordinator"].email in contacts
 
 
 def test_a_declined_proposal_makes_no_mission(app, factory, world):

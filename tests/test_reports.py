@@ -239,8 +239,35 @@ def test_burn_up_chart_is_well_formed_with_one_point_per_month(app, factory, pro
     months_so_far = min(36, max(0, (today.year - 2025) * 12 + today.month))
     # Delivered and reserved stop at this month: nothing is drawn for the future.
     assert len(lines["delivered"]) == len(lines["committed"]) == months_so_far
-    assert "<td>2026-11</td>" in html  # the data table beside it
-    assert re.search(r"<td>2027-12</td><td class=\"num\">—</td>", html)
+    # The data under it, folded, months in words; the future has no delivered figure.
+    assert '<details class="chart-data">' in html
+    assert '<th scope="row">novembre 2026</th>' in html
+    assert re.search(r'<th scope="row">décembre 2027</th><td class="num">—</td>', html)
+    # Round ticks on the days axis (quota 20: 5, 10, 15, 20), months in words below.
+    ticks = [t.text for t in root.iter(f"{ns}text") if t.get("text-anchor") == "end"]
+    assert ticks == ["5", "10", "15", "20"]
+    assert "janv. 25" in [t.text for t in root.iter(f"{ns}text")]
+
+
+def test_nice_ticks_are_round_and_reach_the_top():
+    from marketplace.reports.chart import nice_ticks
+
+    assert nice_ticks(150) == [0, 50, 100, 150]
+    assert nice_ticks(165) == [0, 50, 100, 150, 200]
+    assert nice_ticks(7) == [0, 2, 4, 6, 8]
+    assert nice_ticks(9.5) == [0, 2.5, 5.0, 7.5, 10.0]
+    assert nice_ticks(0) == [0.0, 1.0]
+
+
+def test_the_dashboard_lists_the_convention_s_newest_missions(app, factory, programme):
+    world, _ids = programme
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    html = coordinator.get(f"/conventions/{world.convention_id}").get_data(as_text=True)
+    missions = html.split("<h2>Missions</h2>")[1].split("</table>")[0]
+    assert "M-R0" in missions and "M-R2" in missions
+    listed = coordinator.get(f"/missions?convention={world.convention_id}&status=delivered")
+    assert listed.status_code == 200
+    assert coordinator.get("/missions?status=finished").status_code == 400
 
 
 def test_every_breakdown_row_drills_down_to_its_missions(app, factory, programme):
@@ -265,11 +292,61 @@ def test_every_breakdown_row_drills_down_to_its_missions(app, factory, programme
     assert (projects, missions, days) == ("1", "1", "3,5")
     assert "M-R2" in drilled and "M-R0" not in drilled
     assert f"convention={world.convention_id}" in links["Groupe B"]
-    (_p, missions, days), drilled = totals(links["2026-10"])
+    (_p, missions, days), drilled = totals(links["octobre 2026"])
     assert (missions, days) == ("2", "3,07")  # 540 (A) - 90 correction + 840 (B) minutes
-    assert "from=2026-10-01" in links["2026-10"] and "to=2026-10-31" in links["2026-10"]
+    assert "from=2026-10-01" in links["octobre 2026"] and "to=2026-10-31" in links["octobre 2026"]
     hr = next(href for text, href in links.items() if "category=hr" in href)
     (_p, missions, days), _ = totals(hr)
     assert (missions, days) == ("2", "3,07")  # 840 + 540 - 90 minutes
     printable = coordinator.get(f"/reports?convention={world.convention_id}&print=1")
     assert '<th scope="row"><a' not in printable.get_data(as_text=True)
+
+
+def test_the_printable_report_and_its_pdf_carry_programme_convention_period_and_date(
+    app, factory, programme
+):
+    world, _ids = programme
+    coordinator = as_client(app, world.people["coordinator"], factory.password)
+    query = f"convention={world.convention_id}&from=2026-10-01&to=2026-11-30"
+    printable = coordinator.get(f"/reports?{query}&print=1").get_data(as_text=True)
+    head = printable.split('<dl class="facts report-head">')[1].split("</dl>")[0]
+    assert "<h1>Jours de compétences réalisés</h1>" in printable
+    assert "Programme" in head and "Convention" in head
+    assert "du 1 oct. 2026 au 30 nov. 2026" in head
+    assert "Édité le" in head and '<form method="get" class="filters">' not in printable
+    assert '<th scope="row">novembre 2026</th>' in printable  # months in words, no links
+    pdf = coordinator.get(f"/reports.pdf?{query}")
+    if pdf.status_code == 503:
+        pytest.skip("WeasyPrint cannot load Pango here (Debian: libpango-1.0-0)")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-") and len(pdf.data) > 2000
+    disposition = pdf.headers["Content-Disposition"]
+    assert "2026-10-01_2026-11-30" in disposition and disposition.endswith('.pdf"')
+    # The file name is the same as the spreadsheets': programme, convention, period, date.
+    assert disposition.split("filename=")[1].removesuffix('.pdf"') == coordinator.get(
+        f"/reports.xlsx?{query}"
+    ).headers["Content-Disposition"].split("filename=")[1].removesuffix('.xlsx"')
+
+
+def test_the_pdf_renderer_reads_only_the_application_s_static_files(app, monkeypatch):
+    import socket
+
+    from marketplace.printing import PdfUnavailable, html_to_pdf
+
+    tried = []
+
+    def refuse(_socket, address):
+        tried.append(address)  # the renderer would swallow an exception: remember the try
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    html = (
+        '<link rel="stylesheet" href="/static/css/print.css">'
+        '<link rel="stylesheet" href="/static/../../config.py">'
+        '<img src="http://169.254.169.254/latest/meta-data/"><p>Bilan</p>'
+    )
+    try:
+        pdf = html_to_pdf(html, app.static_folder)
+    except PdfUnavailable:
+        pytest.skip("WeasyPrint cannot load Pango here (Debian: libpango-1.0-0)")
+    assert pdf.startswith(b"%PDF-") and tried == []

@@ -127,7 +127,7 @@ def work_queue(user: User, today: date) -> list[QueueItem]:
                 visible_missions(user)
                 .with_only_columns(Mission.id)
                 .where(Mission.status == MissionStatus.AGREED),
-                missions,
+                url_for("missions.list_missions", status=MissionStatus.AGREED.value),
             ),
             (
                 _l("Disputed sessions to settle"),

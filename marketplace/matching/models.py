@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.db import UTCDateTime, utcnow
 from marketplace.extensions import db
 from marketplace.needs.models import Need
@@ -66,11 +67,18 @@ class Proposal(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.PROPOSED)
     sme_message: Mapped[str | None] = mapped_column(Text)
     expert_message: Mapped[str | None] = mapped_column(Text)
+    # Who accepted (or declined) on each side, and when: the mission's timeline shows both.
+    sme_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sme_answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expert_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expert_answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()
+    sme_answered_by: Mapped[User | None] = relationship(foreign_keys=[sme_answered_by_id])
+    expert_answered_by: Mapped[User | None] = relationship(foreign_keys=[expert_answered_by_id])
 
 
 class OfListing:

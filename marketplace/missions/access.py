@@ -108,11 +108,17 @@ def check(user: User, mission: Mission, action: str) -> set[str]:
     return caps
 
 
-def parties(mission: Mission) -> list[User]:
-    """The people to tell: the SME's managers, the expert, the coordinators."""
+def sides(mission: Mission) -> tuple[list[User], User, list[User]]:
+    """The SME's active managers, the expert, the convention's coordinators."""
     managers = sme_managers(mission.need.organisation_id, active_only=True)
     coordinators = mission.convention.coordinators if mission.convention else []
-    return [*managers, mission.offer.expert, *coordinators]
+    return managers, mission.offer.expert, coordinators
+
+
+def parties(mission: Mission) -> list[User]:
+    """The people to tell: the SME's managers, the expert, the coordinators."""
+    managers, expert, coordinators = sides(mission)
+    return [*managers, expert, *coordinators]
 
 
 def link(mission: Mission) -> str:

@@ -98,6 +98,8 @@ def create_mission(
         .values(status=ProposalStatus.EXPIRED, updated_at=now)
     )
     db.session.refresh(need)
+    if proposal is not None:
+        _record_acceptances(mission, proposal)
     record(mission, actor, "agree", None, MissionStatus.AGREED, now)
     notify(
         parties(mission),
@@ -107,6 +109,24 @@ def create_mission(
         now,
     )
     return mission
+
+
+def _record_acceptances(mission: Mission, proposal: Proposal) -> None:
+    """Both sides' acceptances open the timeline, in the order they came, each with its
+    message (a proposal answered before this was recorded shows only the second)."""
+    answers = [
+        (proposal.sme_answered_at, proposal.sme_answered_by, "accept_sme", proposal.sme_message),
+        (
+            proposal.expert_answered_at,
+            proposal.expert_answered_by,
+            "accept_expert",
+            proposal.expert_message,
+        ),
+    ]
+    for at, who, action, message in sorted(
+        (a for a in answers if a[0] is not None), key=lambda a: a[0]
+    ):
+        record(mission, who, action, None, None, at, message)
 
 
 def answer_proposal(
@@ -131,7 +151,11 @@ def answer_proposal(
         .values(
             status=target,
             updated_at=now,
-            **{f"{side}_message": (message or "").strip()[:2000] or None},
+            **{
+                f"{side}_message": (message or "").strip()[:2000] or None,
+                f"{side}_answered_at": now,
+                f"{side}_answered_by_id": user.id,
+            },
         )
         .execution_options(synchronize_session=False)
     ).rowcount

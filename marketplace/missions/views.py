@@ -16,6 +16,7 @@ from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.accounts.services import user_by_calendar_token
 from marketplace.conventions.models import ConventionGroup
+from marketplace.conventions.services import conventions_for
 from marketplace.durations import duration_choices, hours_text, minutes_to_days
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
@@ -25,11 +26,12 @@ from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
 from marketplace.missions import access, agreement, calendar, decisions, outcome, sessions
 from marketplace.missions.errors import BadSession
-from marketplace.missions.models import Mission, MissionSession
+from marketplace.missions.models import MISSION_STATUSES, Mission, MissionSession
 from marketplace.missions.states import TRANSITIONS, allowed
 from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.paging import keyset_page
+from marketplace.params import choice_arg, int_arg
 from marketplace.quota import services as quota
 from marketplace.urls import external_url
 
@@ -95,11 +97,24 @@ def list_missions():
         joinedload(Mission.need).joinedload(Need.organisation),
         joinedload(Mission.offer).joinedload(Offer.expert),
     )
+    chosen = {
+        "status": choice_arg("status", MISSION_STATUSES),
+        "convention": int_arg("convention"),
+    }
+    if chosen["status"]:
+        query = query.where(Mission.status == chosen["status"])
+    if chosen["convention"]:
+        query = query.where(Mission.convention_id == chosen["convention"])
     page = keyset_page(query, (Mission.created_at, Mission.id), (datetime, int), descending=True)
     return render_template(
         "missions/list.html",
         missions=page.rows,
         page=page,
+        chosen=chosen,
+        statuses=MISSION_STATUSES,
+        conventions=conventions_for(current_user)
+        if current_user.role in (Role.COORDINATOR, Role.ADMIN)
+        else [],
         can_pair=current_user.role in (Role.COORDINATOR, Role.ADMIN),
     )
 
@@ -118,9 +133,21 @@ def show_mission(mission_id: int, refusal: dict | None = None):
         actions=actions,
         today=clock.today(),
         room=_room(mission) if "approve" in actions else None,
+        contacts=_contacts(mission),
         refusal=refusal,
         durations=duration_choices(mission.minutes_per_day),
     )
+
+
+def _contacts(mission: Mission) -> list[tuple[str, list]]:
+    """Who to write to once both sides agreed: the SME's managers, the expert, the
+    programme's coordinators (the people every mission notification goes to)."""
+    managers, expert, coordinators = access.sides(mission)
+    return [
+        (_("The SME (%(name)s)", name=mission.need.organisation.name), managers),
+        (_("The expert (%(group)s)", group=mission.group.name), [expert]),
+        (_("The programme's coordination"), coordinators),
+    ]
 
 
 def _refused(mission: Mission, error: DomainError, action: str, session_id: int | None = None):

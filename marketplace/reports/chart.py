@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
 
 
-def burn_up_svg(points: list[dict], quota: float, title: str, labels: dict[str, str]) -> str:
+def nice_ticks(highest: float, count: int = 4) -> list[float]:
+    """Axis ticks from 0 at a round step (1, 2, 2.5 or 5 times a power of ten) reaching at
+    least `highest`: 0/50/100/150/200 for a quota of 150, never 41/82/124/165."""
+    if highest <= 0:
+        return [0.0, 1.0]
+    raw = highest / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= raw)
+    return [step * i for i in range(math.ceil(highest / step - 1e-9) + 1)]
+
+
+def burn_up_svg(
+    points: list[dict],
+    quota: float,
+    title: str,
+    labels: dict[str, str],
+    number: Callable[[float], str] = str,
+    month: Callable[[str], str] = str,
+) -> str:
     """Delivered and delivered + reserved up to this month, against the quota and the even
-    pace to the convention's end."""
+    pace to the convention's end. `number` and `month` write the axes' labels in the page's
+    language."""
     if not points:
         return ""
-    top_value = max([quota, *(p["committed"] or 0 for p in points)]) * 1.1 or 1.0
+    ticks = nice_ticks(max([quota, *(p["committed"] or 0 for p in points)]))
+    top_value = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     steps = max(1, len(points) - 1)
 
@@ -34,17 +56,17 @@ def burn_up_svg(points: list[dict], quota: float, title: str, labels: dict[str, 
         f'y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
     ]
-    for fraction in (0.25, 0.5, 0.75, 1.0):
-        value = top_value * fraction
+    for value in ticks[1:]:
         parts.append(
-            f'<text class="tick" x="{LEFT - 6}" y="{y(value) + 4}" '
-            f'text-anchor="end">{value:.0f}</text>'
+            f'<line class="gridline" x1="{LEFT}" y1="{y(value)}" x2="{LEFT + plot_w}" '
+            f'y2="{y(value)}"/><text class="tick" x="{LEFT - 6}" y="{y(value) + 4}" '
+            f'text-anchor="end">{escape(number(value))}</text>'
         )
     every = max(1, len(points) // 6)
     for index in range(0, len(points), every):
         parts.append(
             f'<text class="tick" x="{x(index)}" y="{TOP + plot_h + 18}" '
-            f'text-anchor="middle">{escape(points[index]["month"])}</text>'
+            f'text-anchor="middle">{escape(month(points[index]["month"]))}</text>'
         )
     parts += [
         f'<line class="quota" x1="{LEFT}" y1="{y(quota)}" x2="{LEFT + plot_w}" '

@@ -135,6 +135,11 @@ def format_month(key: str) -> str:
     return format_date(date(int(key[:4]), int(key[5:7]), 1), "MMMM yyyy")
 
 
+def short_month(key: str) -> str:
+    """'2026-03' as « mars 26 » (a chart's axis)."""
+    return format_date(date(int(key[:4]), int(key[5:7]), 1), "MMM yy")
+
+
 def spreadsheet_number(value) -> str:
     """A number as the page's language writes it in a CSV (decimal comma in French)."""
     if value is None or value == "":

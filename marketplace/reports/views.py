@@ -1,4 +1,4 @@
-"""The convention dashboard and the funder reports (pages, CSV, XLSX, printable)."""
+"""The convention dashboard and the funder reports (pages, CSV, XLSX, PDF, printable)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +25,7 @@ from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.models import Organisation
@@ -27,17 +38,33 @@ from marketplace.conventions.services import can_manage, conventions_for, set_ho
 from marketplace.durations import hours_text
 from marketplace.extensions import db
 from marketplace.forms import commit_or_show
+from marketplace.i18n import format_days
 from marketplace.jobs.services import last_runs
+from marketplace.missions import access
+from marketplace.missions.models import Mission
+from marketplace.needs.models import Need
+from marketplace.offers.models import Offer
+from marketplace.paging import bounded_count
 from marketplace.params import choice_arg, int_arg, period_args
+from marketplace.printing import PdfUnavailable, html_to_pdf
 from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
 from marketplace.reports.programme import ReportFilters, build_report, hours_number
-from marketplace.reports.tables import heading, people_table, report_table, spreadsheet_number
+from marketplace.reports.tables import (
+    Heading,
+    format_month,
+    heading,
+    people_table,
+    report_table,
+    short_month,
+    spreadsheet_number,
+)
 from marketplace.spreadsheets import csv_row, xlsx_append
 
 bp = Blueprint("reports", __name__)
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
 PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
+DASHBOARD_MISSIONS = 10  # the newest on the dashboard; the missions list has them all
 
 
 def visible_conventions(user) -> list[Convention]:
@@ -110,9 +137,23 @@ def show_convention(convention_id: int, hours_form: HoursPerDayForm | None = Non
         convention.quota_days,
         _("Skill days of %(name)s over time", name=convention.name),
         labels,
+        number=format_days,
+        month=short_month,
     )
+    missions = access.visible_missions(current_user).where(Mission.convention_id == convention.id)
     return render_template(
         "reports/convention.html",
+        missions=db.session.scalars(
+            missions.options(
+                joinedload(Mission.need).joinedload(Need.organisation),
+                joinedload(Mission.offer).joinedload(Offer.expert),
+            )
+            .order_by(None)
+            .order_by(Mission.created_at.desc(), Mission.id.desc())
+            .limit(DASHBOARD_MISSIONS)
+        ).all(),
+        mission_count=bounded_count(missions),
+        month_label=format_month,
         convention=convention,
         whole=whole,
         groups=groups,
@@ -173,14 +214,13 @@ def drill_down(filters: ReportFilters, group_ids: dict[str, int]):
     }
 
 
-@bp.route("/reports")
-@role_required(*ANYONE)
-def reports():
-    """The programme's figures, filtered, with breakdowns and the missions behind them."""
-    filters = _filters()
+def _report_page(printable: bool) -> tuple[str, Heading]:
+    """The report page: filters, figures, breakdowns, the missions behind them; printable
+    (and in the PDF) with its heading instead of the filters."""
+    filters, head = _export_context()
     report = build_report(current_user, filters, listed=PAGE_MISSIONS)
     conventions, groups, territories = _choices()
-    return render_template(
+    html = render_template(
         "reports/report.html",
         report=report,
         filters=filters,
@@ -190,7 +230,37 @@ def reports():
         categories=CATEGORIES,
         category_label=category_label,
         drill=drill_down(filters, report.group_ids),
-        printable=request.args.get("print") == "1",
+        printable=printable,
+        head=head,
+        month_label=format_month,
+    )
+    return html, head
+
+
+@bp.route("/reports")
+@role_required(*ANYONE)
+def reports():
+    """The programme's figures, filtered, with breakdowns and the missions behind them."""
+    return _report_page(printable=request.args.get("print") == "1")[0]
+
+
+@bp.route("/reports.pdf")
+@role_required(*ANYONE)
+def reports_pdf():
+    """The printable report (heading: programme, convention, period, issue date) as a PDF."""
+    html, head = _report_page(printable=True)
+    try:
+        pdf = html_to_pdf(html, current_app.static_folder)
+    except PdfUnavailable as error:
+        current_app.logger.error("%s", error)
+        abort(
+            503,
+            description=_("PDF output is not available on this server; use the printable page."),
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.pdf"'},
     )
 
 
