@@ -58,7 +58,7 @@ lint: $(VENV)/.installed-test
 # Extract the messages and merge them into the catalogues (for translators).
 messages: $(VENV)/.installed-app
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
-	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching --ignore-obsolete
 
 bench: $(VENV)/.installed-test
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,37 @@ def test_every_message_has_a_french_translation():
     translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
     missing = sorted(m for m in extracted_messages() if not translated.get(m))
     assert missing == [], f"untranslated (run `make messages`, then translate): {missing}"
+
+
+def _catalog():
+    path = ROOT / "marketplace/translations/fr/LC_MESSAGES/messages.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale="fr")
+
+
+def test_the_catalogue_is_complete_both_ways_with_no_fuzzy_entry():
+    """Every entry translated (every plural form too), none fuzzy, none left over from code
+    that is gone (the catalogue and the code say the same messages, both ways), and each
+    translation keeps its message's placeholders (a lost %(days)s would crash the page)."""
+    catalog = _catalog()
+    entries = [m for m in catalog if m.id]
+    fuzzy = [m.id for m in entries if m.fuzzy]
+    assert fuzzy == [], f"fuzzy entries (check, then drop the flag): {fuzzy}"
+    incomplete = [m.id for m in entries if not isinstance(m.string, str) and not all(m.string)]
+    assert incomplete == [], f"plural forms missing: {incomplete}"
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in entries}
+    assert sorted(ids - extracted_messages()) == [], "entries no code uses: run `make messages`"
+    assert not list(catalog.obsolete), "obsolete entries: run `make messages`"
+    placeholder = re.compile(r"%\((\w+)\)s")
+    broken = []
+    for m in entries:
+        ids_text = m.id if isinstance(m.id, str) else " ".join(m.id)
+        strings = [m.string] if isinstance(m.string, str) else list(m.string)
+        for text in strings:
+            wanted = set(placeholder.findall(ids_text)) - {"num"}
+            if not wanted <= set(placeholder.findall(text)):
+                broken.append(m.id)
+    assert broken == [], f"translations that lose a placeholder: {broken}"
 
 
 def test_switch_to_english_and_back(client):

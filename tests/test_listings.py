@@ -354,7 +354,7 @@ def test_offer_capacity_cannot_drop_below_what_is_committed(client, runner, logi
         client, f"/offers/{offer_id}/edit", offer_form(volunteer.id, days="2"), token_from="/offers"
     )
     assert response.status_code == 400
-    assert "déjà réservés" in response.get_data(as_text=True)
+    assert "Déjà réservé ou réalisé : " in response.get_data(as_text=True)
     assert get(app, Offer, offer_id).days == 4
     assert get(app, Offer, offer_id).minutes == 4 * 420
     page = client.get(f"/offers/{offer_id}").get_data(as_text=True)

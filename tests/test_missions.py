@@ -129,7 +129,10 @@ def test_approval_reserves_and_cancellation_releases_exactly(app, factory, world
         quota = db.session.get(Convention, world.convention_id).quota_days
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     left = f"{quota - 2:g}".replace(".", ",")
-    assert f"Mission {ref} approuvée : 2 jours réservés, il reste {left} jours sur le quota" in page
+    assert (
+        f"Mission {ref} approuvée : réservation de 2 jours, il reste {left} jours sur le quota"
+        in page
+    )
     assert (
         submit(
             c["sme_manager"], f"/missions/{mission_id}/cancel", {"reason": "changement de plan"}
@@ -137,7 +140,7 @@ def test_approval_reserves_and_cancellation_releases_exactly(app, factory, world
         == 302
     )
     page = c["sme_manager"].get(f"/missions/{mission_id}").get_data(as_text=True)
-    assert f"Mission {ref} annulée : 2 jours rendus au quota" in page
+    assert f"Mission {ref} annulée : le quota retrouve 2 jours." in page
     assert status(app, mission_id) == "cancelled"
     assert counters(app, world) == (0, 0, 0)
     with app.app_context():
@@ -501,8 +504,8 @@ def test_the_coordinator_sees_what_is_left_before_approving_and_confirms_irrever
     with app.app_context():
         convention = db.session.get(Convention, world.convention_id)
         quota = f"{convention.quota_days:g}".replace(".", ",")
-    assert "Avant de décider : 2 jours demandés" in page
-    assert f"il reste {quota} jours sur le quota de la convention" in page
+    assert "Avant de décider : demande de 2 jours ; il reste" in page
+    assert f"jours sur le quota de la convention (sur {quota} jours)" in page
     # Refusing and cancelling are two steps: a question, then the confirming form.
     for action in ("refuse", "cancel"):
         form = re.search(
@@ -562,3 +565,11 @@ def test_days_read_as_each_language_writes_them(app, factory, db):
             ]
         with force_locale("en"):
             assert [format_days_unit(v) for v in (1, 1.5)] == ["1 day", "1.5 days"]
+
+
+def test_a_day_and_a_half_reads_in_the_singular_in_french(app, factory):
+    world = build_world(app, factory, need_days=1.5)
+    mission_id, c = agree(app, factory, world)
+    assert submit(c["coordinator"], f"/missions/{mission_id}/approve", {}).status_code == 302
+    page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
+    assert "réservation de 1,5 jour," in page and "1,5 jours" not in page

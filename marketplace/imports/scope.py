@@ -16,7 +16,7 @@ from marketplace.accounts.roles import STAFF_ROLES, Role
 from marketplace.conventions.services import coordinator_territory_ids, partner_group_ids
 from marketplace.durations import days_to_minutes, minutes_to_days
 from marketplace.extensions import db
-from marketplace.i18n import format_days
+from marketplace.i18n import format_days_unit
 from marketplace.imports.rows import CellError
 from marketplace.listings.models import LIVE_STATUSES
 from marketplace.listings.services import nearest_territory_id
@@ -104,10 +104,10 @@ def check_scope(plan, actor) -> None:
                     "days",
                     str(
                         _l(
-                            "%(ref)s already has %(taken)s days reserved or delivered: "
+                            "%(ref)s already has %(taken)s reserved or delivered: "
                             "its days cannot go below that",
                             ref=ref,
-                            taken=format_days(minutes_to_days(taken, record.minutes_per_day)),
+                            taken=format_days_unit(minutes_to_days(taken, record.minutes_per_day)),
                         )
                     ),
                 )

@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.durations import minutes_to_days
 from marketplace.errors import InvalidTransition, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import format_days
+from marketplace.i18n import format_days, format_days_unit
 from marketplace.listings.models import ListingStatus
 from marketplace.missions.access import capacities, check, link, parties
 from marketplace.missions.audit import move, record
@@ -39,8 +39,8 @@ def approve(
     if overridden:
         reason = str(
             _l(
-                "Override of %(days)s days beyond the quota: %(why)s",
-                days=format_days(minutes_to_days(overridden, mission.minutes_per_day)),
+                "Override of %(days)s beyond the quota: %(why)s",
+                days=format_days_unit(minutes_to_days(overridden, mission.minutes_per_day)),
                 why=override_reason.strip(),
             )
         )
@@ -50,9 +50,9 @@ def approve(
         "mission_approved",
         str(
             _l(
-                "Mission %(ref)s approved (%(days)s days)",
+                "Mission %(ref)s approved (%(days)s)",
                 ref=mission.ref,
-                days=format_days(mission.days),
+                days=format_days_unit(mission.days),
             )
         ),
         link(mission),

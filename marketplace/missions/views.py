@@ -20,7 +20,7 @@ from marketplace.conventions.services import conventions_for
 from marketplace.durations import duration_choices, hours_text, minutes_to_days
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.i18n import format_days
+from marketplace.i18n import format_days_unit
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.visibility import visible_needs, visible_offers
 from marketplace.matching.models import Proposal
@@ -253,7 +253,7 @@ SESSION_ACTIONS = {
 def _quota_left(mission: Mission) -> str:
     convention = mission.convention
     db.session.refresh(convention)
-    return format_days(quota.days_left(convention))
+    return format_days_unit(quota.days_left(convention))
 
 
 def _done_message(action: str, mission: Mission, approved_before: int) -> str:
@@ -262,25 +262,24 @@ def _done_message(action: str, mission: Mission, approved_before: int) -> str:
     per_day = mission.minutes_per_day
 
     def days(minutes: int) -> str:
-        return format_days(minutes_to_days(minutes, per_day))
+        return format_days_unit(minutes_to_days(minutes, per_day))
 
     given_back = days(back)
     messages = {
         "approve": lambda: _(
-            "Mission %(ref)s approved: %(days)s days reserved, %(left)s days left on the quota.",
+            "Mission %(ref)s approved: %(days)s reserved, %(left)s left on the quota.",
             ref=ref,
             days=days(mission.approved_minutes),
             left=_quota_left(mission),
         ),
         "refuse": lambda: _("Mission %(ref)s refused; the need is open again.", ref=ref),
         "cancel": lambda: _(
-            "Mission %(ref)s cancelled: %(days)s days given back to the quota.",
+            "Mission %(ref)s cancelled: %(days)s given back to the quota.",
             ref=ref,
             days=given_back,
         ),
         "deliver": lambda: _(
-            "Mission %(ref)s delivered: %(confirmed)s confirmed, %(back)s days (%(hours)s) "
-            "given back.",
+            "Mission %(ref)s delivered: %(confirmed)s confirmed, %(back)s (%(hours)s) given back.",
             ref=ref,
             confirmed=hours_text(mission.confirmed_minutes),
             back=given_back,
@@ -288,7 +287,7 @@ def _done_message(action: str, mission: Mission, approved_before: int) -> str:
         ),
         "close": lambda: _("Mission %(ref)s closed.", ref=ref),
         "extend": lambda: _(
-            "Approval of %(ref)s extended by %(days)s days.",
+            "Approval of %(ref)s extended by %(days)s.",
             ref=ref,
             days=days(mission.approved_minutes - approved_before),
         ),

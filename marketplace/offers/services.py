@@ -13,7 +13,7 @@ from marketplace.conventions.services import offer_minutes_per_day
 from marketplace.durations import days_to_minutes, hours_text, minutes_to_days
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
-from marketplace.i18n import format_days
+from marketplace.i18n import format_days_unit
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.services import (
     ensure_editable,
@@ -92,9 +92,9 @@ def save_offer(
         if days_to_minutes(fields["days"], offer.minutes_per_day) < committed:
             raise NotAllowed(
                 _l(
-                    "%(days)s days (%(hours)s) are already reserved or delivered: the capacity "
+                    "%(days)s (%(hours)s) are already reserved or delivered: the capacity "
                     "cannot go below that.",
-                    days=format_days(minutes_to_days(committed, offer.minutes_per_day)),
+                    days=format_days_unit(minutes_to_days(committed, offer.minutes_per_day)),
                     hours=hours_text(committed),
                 ),
                 field="days",

@@ -26,7 +26,7 @@ from marketplace.conventions.models import Convention, ConventionGroup, Conventi
 from marketplace.durations import days_to_minutes, hours_text, minutes_to_days
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.i18n import format_days
+from marketplace.i18n import format_days, format_days_unit
 from marketplace.ledger.models import LedgerEntry
 from marketplace.missions.models import Mission
 from marketplace.notifications.services import notify, once
@@ -76,8 +76,8 @@ def _reserve_offer(offer_id: int, minutes: int, days: float) -> None:
     if done != 1:
         raise CapacityExceeded(
             _l(
-                "The expert does not have %(days)s days (%(hours)s) left on this offer.",
-                days=format_days(days),
+                "The expert does not have %(days)s (%(hours)s) left on this offer.",
+                days=format_days_unit(days),
                 hours=hours_text(minutes),
             )
         )
@@ -154,9 +154,9 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
     except QuotaExceeded:
         raise QuotaExceeded(
             _l(
-                "Approving %(days)s days would pass the convention's quota. Record an override "
+                "Approving %(days)s would pass the convention's quota. Record an override "
                 "with a reason if the committee decided so.",
-                days=format_days(days),
+                days=format_days_unit(days),
             )
         ) from None
     try:
@@ -166,9 +166,9 @@ def reserve(mission: Mission, days: float, override_reason: str | None) -> None:
     except QuotaExceeded:
         raise QuotaExceeded(
             _l(
-                "Approving %(days)s days would pass the days the group committed. Record an "
+                "Approving %(days)s would pass the days the group committed. Record an "
                 "override with a reason if the committee decided so.",
-                days=format_days(days),
+                days=format_days_unit(days),
             )
         ) from None
     mission.approved_minutes += minutes
