@@ -13,6 +13,8 @@ quote prefix.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterable
 
@@ -42,6 +44,18 @@ def from_csv_cell(text: str) -> str:
 
 def csv_row(values: Iterable) -> list[str]:
     return [csv_cell(v) for v in values]
+
+
+def people_csv(rows: Iterable[Iterable], french: bool) -> bytes:
+    """Rows for spreadsheet software as the page's language opens them: in French,
+    `;`-separated UTF-8 with a byte-order mark (what French Excel splits into columns and
+    reads with its accents); in English, `,`-separated. Every cell through `csv_cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if french else ",", lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(csv_row(row))
+    body = out.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" + body) if french else body
 
 
 def xlsx_append(sheet, values: Iterable, font=None) -> None:

@@ -79,6 +79,7 @@ PROTECTED = {
     "ledger.mission_ledger": ("GET", "/missions/999999/ledger", STAFF),
     "reports.reports_csv": ("GET", "/reports.csv", ANY),
     "reports.reports_xlsx": ("GET", "/reports.xlsx", ANY),
+    "reports.reports_pdf": ("GET", "/reports.pdf", ANY),
 }
 
 

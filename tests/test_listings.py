@@ -468,3 +468,36 @@ def test_a_need_is_published_in_one_step_from_a_form_prefilled_with_the_smes_pla
     assert get(app, Need, draft_id).status == "draft"
     draft = client.get(f"/needs/{draft_id}").get_data(as_text=True)
     assert "une fois le besoin publié" in draft  # not "nothing was found" before it ran
+
+
+def test_the_filtered_lists_export_for_people_in_french_and_in_import_format_v1(
+    client, runner, login_as
+):
+    _import_dev(runner)
+    login_as("admin")
+    page = client.get("/needs", query_string={"category": "hr"}).get_data(as_text=True)
+    assert "format=people" in page and "Exporter au format d'import v1" in page
+    people = client.get("/needs/export.csv", query_string={"category": "hr", "format": "people"})
+    assert people.data.startswith(b"\xef\xbb\xbf")  # French Excel reads the accents
+    assert re.search(
+        r'filename="needs-\d{4}-\d{2}-\d{2}\.csv"', people.headers["Content-Disposition"]
+    )
+    lines = people.data[3:].decode("utf-8").strip().split("\r\n")
+    header = lines[0].split(";")
+    assert header[:5] == ["Référence", "Titre", "Catégorie", "Compétences", "Jours"]
+    assert header[-3:] == ["PME", "Au plus tôt", "Au plus tard"]
+    rows = [line.split(";") for line in lines[1:]]
+    assert rows and all(row[2] == "Ressources humaines" for row in rows)  # labels, not hr
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", row[-1]) for row in rows)
+    assert all(re.fullmatch(r"\d+(,\d+)?", row[4]) for row in rows)  # decimal comma
+    offers = client.get("/offers/export.csv", query_string={"format": "people"})
+    assert (
+        offers.data[3:]
+        .decode("utf-8")
+        .split("\r\n")[0]
+        .endswith("Disponible du;Disponible jusqu'au")
+    )
+    # The round-trip format is still the default, unchanged.
+    v1 = client.get("/needs/export.csv", query_string={"category": "hr"}).get_data(as_text=True)
+    assert v1.startswith("ref,") and ",hr," in v1
+    assert client.get("/needs/export.csv", query_string={"format": "xls"}).status_code == 400

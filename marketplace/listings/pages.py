@@ -4,10 +4,12 @@ pages, CSV answers, place checks. No route lives here."""
 from __future__ import annotations
 
 from flask import Response, flash, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select
 
+from marketplace import clock
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.roles import Role
 from marketplace.catalog import CATEGORIES
@@ -23,7 +25,8 @@ from marketplace.listings.services import (
     check_place,
     page_of,
 )
-from marketplace.params import MAX_PAGE, BadParameter, int_arg
+from marketplace.params import MAX_PAGE, BadParameter, choice_arg, int_arg
+from marketplace.spreadsheets import people_csv
 
 
 def filter_form(
@@ -83,12 +86,27 @@ def list_page(model, statuses: tuple[str, ...], visible: Select, load=()):
     return form, records, pages(total, filters.page)
 
 
-def export_response(model, statuses: tuple[str, ...], visible: Select, load, to_csv, filename):
-    """The filtered list (every page) as a CSV download."""
+def export_response(
+    model, statuses: tuple[str, ...], visible: Select, load, to_csv, to_rows, name: str
+):
+    """The filtered list (every page) as a CSV download: `?format=people` a table for
+    spreadsheet software in the page's language (labels, `;` and a BOM in French), else
+    import format v1 (the round trip: `to_csv`)."""
+    people = choice_arg("format", ("v1", "people")) == "people"
     form, filters, query = filtered_query(model, statuses, visible)
-    for name, errors in form.errors.items():
-        raise BadParameter(name, str(errors[0]))
-    return csv_response(to_csv(all_filtered(query, model, filters, load)), filename)
+    for field, errors in form.errors.items():
+        raise BadParameter(field, str(errors[0]))
+    records = all_filtered(query, model, filters, load)
+    if not people:
+        return csv_response(to_csv(records), f"{name}.csv")
+    french = str(get_locale()) == "fr"
+    return Response(
+        people_csv(to_rows(records), french=french),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{clock.today().isoformat()}.csv"'
+        },
+    )
 
 
 def pages(total: int, page: int) -> dict:

@@ -12,7 +12,7 @@ from marketplace import clock
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import Role
 from marketplace.extensions import db
-from marketplace.imports.export import needs_csv
+from marketplace.imports.export import needs_csv, needs_people_rows
 from marketplace.listings.forms import ListingForm
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.pages import export_response, list_page, place_fields
@@ -58,9 +58,15 @@ def list_needs():
 @bp.route("/export.csv")
 @role_required(*READERS)
 def export_needs():
-    """The filtered list as CSV in import format v1."""
+    """The filtered list as CSV: import format v1, or a table for people (`?format=people`)."""
     return export_response(
-        Need, NEED_STATUSES, visible_needs(current_user), LOAD, needs_csv, "needs.csv"
+        Need,
+        NEED_STATUSES,
+        visible_needs(current_user),
+        LOAD,
+        needs_csv,
+        needs_people_rows,
+        "needs",
     )
 
 

@@ -13,7 +13,7 @@ from marketplace.accounts.roles import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
-from marketplace.imports.export import offers_csv
+from marketplace.imports.export import offers_csv, offers_people_rows
 from marketplace.listings.pages import export_response, list_page, place_fields
 from marketplace.listings.services import (
     ACTION_LABELS,
@@ -58,9 +58,15 @@ def list_offers():
 @bp.route("/export.csv")
 @role_required(*READERS)
 def export_offers():
-    """The filtered list as CSV in import format v1."""
+    """The filtered list as CSV: import format v1, or a table for people (`?format=people`)."""
     return export_response(
-        Offer, OFFER_STATUSES, visible_offers(current_user), LOAD, offers_csv, "offers.csv"
+        Offer,
+        OFFER_STATUSES,
+        visible_offers(current_user),
+        LOAD,
+        offers_csv,
+        offers_people_rows,
+        "offers",
     )
 
 

@@ -59,7 +59,7 @@ from marketplace.reports.tables import (
     short_month,
     spreadsheet_number,
 )
-from marketplace.spreadsheets import csv_row, xlsx_append
+from marketplace.spreadsheets import csv_row, people_csv, xlsx_append
 
 bp = Blueprint("reports", __name__)
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -292,19 +292,11 @@ def reports_csv():
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.csv"'},
         )
-    french = str(get_locale()) == "fr"
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if french else ",", lineterminator="\r\n")
-    writer.writerow(csv_row([head.title]))
-    for label, value in head.lines:
-        writer.writerow(csv_row([label, value]))
-    writer.writerow([])
+    rows: list[list] = [[head.title], *([label, value] for label, value in head.lines), []]
     for number, row in enumerate(people_table(report)):
-        cells = row if number == 0 else [*row[:2], *(spreadsheet_number(v) for v in row[2:])]
-        writer.writerow(csv_row(cells))
-    body = out.getvalue().encode("utf-8")
+        rows.append(row if number == 0 else [*row[:2], *(spreadsheet_number(v) for v in row[2:])])
     return Response(
-        (b"\xef\xbb\xbf" + body) if french else body,
+        people_csv(rows, french=str(get_locale()) == "fr"),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.csv"'},
     )
