@@ -208,7 +208,10 @@ def standing_rows(html: str) -> dict[str, list[tuple[float, int]]]:
     """The convention page's table: {row name: [(days, minutes) of the quota, reserved,
     delivered, left]}."""
     table = html[html.index("<tbody>") : html.index("</tbody>")]
-    cell = r'<td class="num"><details class="hours"><summary>([^<]*)</summary><span>([^<]*)</span>'
+    cell = (
+        r'<td class="num"[^>]*><details class="hours"><summary>([^<]*)</summary>'
+        r"<span>([^<]*)</span>"
+    )
     rows = {}
     for line in table.split("</tr>"):
         name = re.search(r'<th scope="row">([^<]*)</th>', line)
