@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+# axe-core (npm registry), the accessibility checker the browser tests serve to each page.
+AXE_VERSION := 4.14.1
+AXE := tests/.vendor/axe-$(AXE_VERSION).min.js
 PO_FILES := $(wildcard marketplace/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
@@ -27,6 +30,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
 
 translations: $(MO_FILES)
 
+$(AXE):
+	mkdir -p $(@D)
+	cd $(@D) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js && \
+	  mv package/axe.min.js $(@F) && rm -rf package axe-core-$(AXE_VERSION).tgz
+
 run: $(VENV)/.installed-app translations
 	mkdir -p instance
 	$(FLASK) db upgrade
@@ -34,12 +43,12 @@ run: $(VENV)/.installed-app translations
 	$(FLASK) demo accounts
 	PORT=$(PORT) bash scripts/run-dev.sh
 
-test: $(VENV)/.installed-test translations
-	$(BIN)/pytest
+test: $(VENV)/.installed-test translations $(AXE)
+	AXE_JS=$(AXE) $(BIN)/pytest
 
 # The end-to-end tests alone, in headless Chromium (also part of `make test`).
-e2e: $(VENV)/.installed-test translations
-	$(BIN)/pytest -m browser
+e2e: $(VENV)/.installed-test translations $(AXE)
+	AXE_JS=$(AXE) $(BIN)/pytest -m browser
 
 # Everything but the tests that start or race processes (marked slow).
 test-fast: $(VENV)/.installed-test translations

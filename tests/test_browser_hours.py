@@ -6,65 +6,24 @@ convention page and the hours behind it show."""
 from __future__ import annotations
 
 import secrets
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.browser import BROWSER_MARKS, keep_screenshot_on_failure, log_in, start_chromium
 from tests.missions_world import TODAY, build_world, submit
 from tests.processes import terminate, web_node
 from tests.test_missions import agree
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)),
-        reason="Chromium and ChromeDriver are not installed (Debian: chromium chromium-driver)",
-    ),
-]
-
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture()
 def chromium(request):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=fr"):
-        options.add_argument(argument)
-    options.add_argument("--window-size=1366,900")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium()
     yield driver
-    call = getattr(request.node, "report_call", None)
-    if call is not None and call.failed:  # what the browser showed when the test failed
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / f"{request.node.name}.png"
-        driver.save_screenshot(str(shot))
-        print(f"screenshot of the failure: {shot} ({driver.current_url})")
+    keep_screenshot_on_failure(request, driver)
     driver.quit()
-
-
-def _log_in(driver, base: str, email: str, password: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.delete_all_cookies()
-    driver.get(f"{base}/login")
-    driver.find_element(By.NAME, "email").send_keys(email)
-    password_field = driver.find_element(By.NAME, "password")
-    password_field.send_keys(password)
-    password_field.submit()
-    WebDriverWait(driver, 30).until(lambda d: "/login" not in d.current_url)
 
 
 def _plan(driver, held_on: str, minutes: int) -> None:
@@ -90,7 +49,7 @@ def test_hours_in_the_browser(app, factory, db_url, db, chromium):
     node, port = web_node(db_url, secrets.token_hex(32))
     base = f"http://127.0.0.1:{port}"
     try:
-        _log_in(chromium, base, world.people["volunteer"].email, factory.password)
+        log_in(chromium, base, world.people["volunteer"].email, factory.password)
         chromium.get(f"{base}/missions/{mission_id}")
         day = (TODAY + timedelta(days=2)).isoformat()
         lengths = chromium.find_elements(By.CSS_SELECTOR, "form[action$='/plan'] option")
@@ -105,7 +64,7 @@ def test_hours_in_the_browser(app, factory, db_url, db, chromium):
         assert "il reste 5 h" in error.text and error.is_displayed()
         assert len(chromium.find_elements(By.CSS_SELECTOR, "a[href$='.ics']")) == 2
 
-        _log_in(chromium, base, world.people["coordinator"].email, factory.password)
+        log_in(chromium, base, world.people["coordinator"].email, factory.password)
         chromium.get(f"{base}/conventions/{world.convention_id}")
         total = chromium.find_element(By.CSS_SELECTOR, "tbody details.hours")
         hours = total.find_element(By.TAG_NAME, "span")
