@@ -573,3 +573,37 @@ def test_a_day_and_a_half_reads_in_the_singular_in_french(app, factory):
     assert submit(c["coordinator"], f"/missions/{mission_id}/approve", {}).status_code == 302
     page = c["coordinator"].get(f"/missions/{mission_id}").get_data(as_text=True)
     assert "réservation de 1,5 jour," in page and "1,5 jours" not in page
+
+
+def test_each_person_is_told_in_their_own_language(app, factory, world):
+    from datetime import timedelta as delta
+
+    from marketplace import clock
+    from marketplace.accounts.models import User
+    from marketplace.mail.models import OutboxMail
+    from marketplace.notifications.services import digest_mails
+
+    with app.app_context():
+        db.session.get(User, world.people["volunteer"].id).locale = "en"
+        db.session.commit()
+    mission_id, c = agree(app, factory, world)
+    assert submit(c["coordinator"], f"/missions/{mission_id}/approve").status_code == 302
+    with app.app_context():
+        ref = db.session.get(Mission, mission_id).ref
+
+        def told(person):
+            return [
+                n.message
+                for n in db.session.scalars(
+                    select(Notification).where(Notification.user_id == world.people[person].id)
+                )
+            ]
+
+        assert f"Mission {ref} approved (2 days)" in told("volunteer")
+        assert f"Mission {ref} approuvée (2 jours)" in told("sme_manager")
+        assert digest_mails(clock.now() + delta(minutes=10)) >= 2
+        mails = {m.to_address: m for m in db.session.scalars(select(OutboxMail)).all()}
+        english = mails[world.people["volunteer"].email]
+        assert english.subject.endswith("new items on the skill-days marketplace")
+        assert english.body.startswith("Hello,")
+        assert mails[world.people["sme_manager"].email].body.startswith("Bonjour,")

@@ -182,7 +182,7 @@ def _tell_about(pairs: list[tuple[Need, Offer]], now: datetime) -> None:
             (
                 [*managers[need.organisation_id], experts.get(offer.expert_id)],
                 "new_proposal",
-                str(message),
+                message,
                 link,
             )
         )
@@ -320,7 +320,7 @@ def remind_waiting_proposals(today: date, now: datetime) -> int:
             notify(
                 waiting,
                 "reminder_proposal",
-                str(message),
+                message,
                 internal_url("matching.list_proposals"),
                 now,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -104,7 +105,7 @@ def create_mission(
     notify(
         parties(mission),
         "mission_agreed",
-        str(_l("Mission %(ref)s agreed: %(title)s", ref=mission.ref, title=need.title)),
+        lambda: _("Mission %(ref)s agreed: %(title)s", ref=mission.ref, title=need.title),
         link(mission),
         now,
     )
@@ -171,7 +172,7 @@ def answer_proposal(
         if accept
         else _l("%(who)s declined the pairing “%(need)s” / “%(offer)s”", **names)
     )
-    notify(other, "proposal_answered", str(message), internal_url("matching.list_proposals"), now)
+    notify(other, "proposal_answered", message, internal_url("matching.list_proposals"), now)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
@@ -48,12 +49,10 @@ def approve(
     notify(
         parties(mission),
         "mission_approved",
-        str(
-            _l(
-                "Mission %(ref)s approved (%(days)s)",
-                ref=mission.ref,
-                days=format_days_unit(mission.days),
-            )
+        lambda: _(
+            "Mission %(ref)s approved (%(days)s)",
+            ref=mission.ref,
+            days=format_days_unit(mission.days),
         ),
         link(mission),
         now,
@@ -69,7 +68,7 @@ def refuse(actor: User, mission: Mission, reason: str, now: datetime) -> None:
     notify(
         parties(mission),
         "mission_refused",
-        str(_l("Mission %(ref)s refused: %(why)s", ref=mission.ref, why=reason.strip())),
+        lambda: _("Mission %(ref)s refused: %(why)s", ref=mission.ref, why=reason.strip()),
         link(mission),
         now,
     )
@@ -97,7 +96,7 @@ def cancel(actor: User, mission: Mission, reason: str | None, now: datetime) -> 
     notify(
         parties(mission),
         "mission_cancelled",
-        str(_l("Mission %(ref)s cancelled", ref=mission.ref)),
+        lambda: _("Mission %(ref)s cancelled", ref=mission.ref),
         link(mission),
         now,
     )

@@ -30,7 +30,7 @@ def remind_sessions(today: date, now: datetime) -> dict:
             if once(f"tomorrow:{session.id}:{tomorrow}", today):
                 mission = db.session.get(Mission, session.mission_id)
                 message = _l("Reminder: session tomorrow for mission %(ref)s", ref=mission.ref)
-                notify(parties(mission), "reminder_session", str(message), link(mission), now)
+                notify(parties(mission), "reminder_session", message, link(mission), now)
                 counts["sessions_tomorrow"] += 1
         for session in db.session.scalars(
             select(MissionSession).where(MissionSession.status == SessionStatus.DELIVERED)
@@ -45,7 +45,7 @@ def remind_sessions(today: date, now: datetime) -> dict:
                 notify(
                     sme_managers(mission.need.organisation_id),
                     "reminder_confirm",
-                    str(message),
+                    message,
                     link(mission),
                     now,
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
@@ -120,12 +121,10 @@ def plan_session(
     notify(
         parties(mission),
         "session_planned",
-        str(
-            _l(
-                "Session of %(date)s planned for mission %(ref)s",
-                date=format_day(held_on),
-                ref=mission.ref,
-            )
+        lambda: _(
+            "Session of %(date)s planned for mission %(ref)s",
+            date=format_day(held_on),
+            ref=mission.ref,
         ),
         link(mission),
         now,
@@ -183,13 +182,11 @@ def move_session(
     notify(
         parties(mission),
         "session_moved",
-        str(
-            _l(
-                "Session of %(old)s moved to %(new)s (mission %(ref)s)",
-                old=format_day(old),
-                new=format_day(held_on),
-                ref=mission.ref,
-            )
+        lambda: _(
+            "Session of %(old)s moved to %(new)s (mission %(ref)s)",
+            old=format_day(old),
+            new=format_day(held_on),
+            ref=mission.ref,
         ),
         link(mission),
         now,
@@ -241,12 +238,10 @@ def declare_session(
         notify(
             managers,
             "session_to_confirm",
-            str(
-                _l(
-                    "Please confirm the session of %(date)s (mission %(ref)s)",
-                    date=format_day(session.held_on),
-                    ref=mission.ref,
-                )
+            lambda: _(
+                "Please confirm the session of %(date)s (mission %(ref)s)",
+                date=format_day(session.held_on),
+                ref=mission.ref,
             ),
             link(mission),
             now,
@@ -269,12 +264,10 @@ def confirm_session(
         notify(
             mission.convention.coordinators if mission.convention else [],
             "session_disputed",
-            str(
-                _l(
-                    "Session of %(date)s disputed on mission %(ref)s",
-                    date=format_day(session.held_on),
-                    ref=mission.ref,
-                )
+            lambda: _(
+                "Session of %(date)s disputed on mission %(ref)s",
+                date=format_day(session.held_on),
+                ref=mission.ref,
             ),
             link(mission),
             now,

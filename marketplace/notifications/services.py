@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,21 +21,40 @@ from marketplace.urls import absolute
 DIGEST_WINDOW = timedelta(minutes=5)
 
 
+Message = str | Callable[[], str]
+
+
 def notify(
-    users: Iterable[User | None], kind: str, message: str, link: str | None, now: datetime
+    users: Iterable[User | None], kind: str, message: Message, link: str | None, now: datetime
 ) -> None:
     """One in-app notification for each user (duplicates and None ignored)."""
     notify_many([(users, kind, message, link)], now)
 
 
+def in_language_of(user: User, message: Message, cache: dict[str, str] | None = None) -> str:
+    """The message as `user` reads it: a callable (or a lazy string) is rendered in the
+    user's language, figures and dates included; a plain string is kept as it is."""
+    if isinstance(message, str):
+        return message
+    languages = current_app.config["LANGUAGES"]
+    locale = user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    cache = {} if cache is None else cache
+    if locale not in cache:
+        with force_locale(locale):
+            cache[locale] = str(message() if callable(message) else message)
+    return cache[locale]
+
+
 def notify_many(
-    events: Iterable[tuple[Iterable[User | None], str, str, str | None]], now: datetime
+    events: Iterable[tuple[Iterable[User | None], str, Message, str | None]], now: datetime
 ) -> None:
     """notify() for many events at once, in one multi-row INSERT (a matching run can
-    announce tens of thousands of new proposals)."""
+    announce tens of thousands of new proposals). Each person gets the message in their
+    own language when it is given as a callable."""
     rows = []
     for users, kind, message, link in events:
         seen = set()
+        rendered: dict[str, str] = {}
         for user in users:
             if user is None or user.id in seen:
                 continue
@@ -42,7 +63,7 @@ def notify_many(
                 {
                     "user_id": user.id,
                     "kind": kind,
-                    "message": message,
+                    "message": in_language_of(user, message, rendered),
                     "link": link,
                     "created_at": now,
                 }
@@ -114,12 +135,21 @@ def digest_mails(now: datetime, window: timedelta = DIGEST_WINDOW) -> int:
         user = db.session.get(User, user_id)
         # Each line with its page, as an absolute address under APP_BASE_URL.
         lines = [f"- {i.message}" + (f"\n  {absolute(i.link)}" if i.link else "") for i in items]
+        count = len(items)
         subject = (
             items[0].message
-            if len(items) == 1
-            else f"{len(items)} nouveautés sur la place de marché des jours de compétences"
+            if count == 1
+            else in_language_of(
+                user,
+                lambda count=count: ngettext(
+                    "%(num)s new item on the skill-days marketplace",
+                    "%(num)s new items on the skill-days marketplace",
+                    count,
+                ),
+            )
         )
-        queue_mail(user.email, subject, "Bonjour,\n\n" + "\n".join(lines) + "\n", now, user_id)
+        hello = in_language_of(user, lambda: gettext("Hello,"))
+        queue_mail(user.email, subject, hello + "\n\n" + "\n".join(lines) + "\n", now, user_id)
         for item in items:
             item.mailed_at = now
         written += 1

@@ -339,7 +339,7 @@ def send_quota_alerts(today: date, now: datetime) -> dict:
                         used=format_days(minutes_to_days(used, convention.minutes_per_day)),
                         quota=format_days(convention.quota_days),
                     )
-                    notify(convention.coordinators, "quota_alert", str(message), link, now)
+                    notify(convention.coordinators, "quota_alert", message, link, now)
                     sent += 1
             for partner in convention.partners:
                 used = partner.minutes_reserved + partner.minutes_delivered
@@ -364,7 +364,7 @@ def send_quota_alerts(today: date, now: datetime) -> dict:
                     notify(
                         [*convention.coordinators, *referents],
                         "quota_alert",
-                        str(message),
+                        message,
                         link,
                         now,
                     )
