@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
@@ -59,12 +60,18 @@ def people_csv(rows: Iterable[Iterable], french: bool) -> bytes:
 
 
 def xlsx_append(sheet, values: Iterable, font=None) -> None:
-    """Append a row to an openpyxl sheet (a write-only one too): numbers stay numbers, text
-    is never a formula (and loses the control characters the XLSX format cannot hold);
-    `font` styles every cell of the row."""
+    """Append a row to an openpyxl sheet (a write-only one too): numbers stay numbers, dates
+    are date cells, text is never a formula (and loses the control characters the XLSX
+    format cannot hold); `font` styles every cell of the row."""
     row = []
     for value in values:
-        if font is not None and not isinstance(value, str):
+        if isinstance(value, date):  # a date cell, shown as the French write it
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = "DD/MM/YYYY"
+            if font is not None:
+                cell.font = font
+            value = cell
+        elif font is not None and not isinstance(value, str):
             cell = WriteOnlyCell(sheet, value=value)
             cell.font = font
             value = cell

@@ -176,6 +176,8 @@ def test_figures_are_right_and_agree_everywhere(app, runner, factory, programme)
     assert figures["A1"].value == "Jours de compétences réalisés" and figures["A1"].font.bold
     total = next(row for row in figures.iter_rows(values_only=True) if row[0] == "Total")
     assert list(total[2:6]) == [6.57, 46, 3, 2]  # typed numbers, not text
+    issued = next(row for row in figures.iter_rows() if row[0].value == "Édité le")[1]
+    assert issued.is_date and issued.number_format == "DD/MM/YYYY"  # a date cell, not text
     assert missions.max_row == 4
     # The CSV for people: French Excel's separator and BOM, labels, decimal commas, a heading.
     people = coordinator.get(f"/reports.csv?convention={world.convention_id}")

@@ -64,6 +64,8 @@ class Heading:
     title: str
     lines: list[tuple[str, str]]
     filename_stem: str
+    # The same heading with its dates as dates (an XLSX writes them as date cells).
+    typed_lines: list[tuple[str, object]]
 
 
 def heading(filters, convention_name: str | None, issued_on: date) -> Heading:
@@ -82,7 +84,13 @@ def heading(filters, convention_name: str | None, issued_on: date) -> Heading:
             f"_{filters.end.isoformat() if filters.end else 'today'}"
         )
     parts.append(issued_on.isoformat())
-    return Heading(_("Skill days delivered"), lines, "-".join(parts))
+    typed = [
+        *lines[:2],
+        (_("From"), filters.start or _("the start")),
+        (_("Until"), filters.end or _("today")),
+        (_("Issued on"), issued_on),
+    ]
+    return Heading(_("Skill days delivered"), lines, "-".join(parts), typed)
 
 
 def slug(text: str) -> str:

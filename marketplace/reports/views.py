@@ -315,7 +315,7 @@ def reports_xlsx():
     for column, width in zip("ABCDEFGHI", (16, 34, 14, 14, 10, 14, 13, 14, 13), strict=True):
         sheet.column_dimensions[column].width = width
     xlsx_append(sheet, [head.title], font=Font(bold=True, size=14))
-    for label, value in head.lines:
+    for label, value in head.typed_lines:
         xlsx_append(sheet, [label, value])
     xlsx_append(sheet, [])
     table = people_table(report)
