@@ -66,6 +66,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
+    from marketplace.advances.views import bp as advances_bp
     from marketplace.imports.views import bp as imports_bp
     from marketplace.ledger.views import bp as ledger_bp
     from marketplace.main.views import bp as main_bp
@@ -90,6 +91,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(advances_bp)
 
     from marketplace import cli, http_errors
     from marketplace.matching.incremental import connect_signals

@@ -18,6 +18,7 @@ from marketplace.accounts.forms import PASSWORD_MAX, PASSWORD_MIN
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMAND_LINE, Role
 from marketplace.accounts.services import hash_password, normalise_email
+from marketplace.advances.cli import advances_cli
 from marketplace.backup import BackupError, backup_database
 from marketplace.demo import ACCOUNTS, database_is_empty, load_demo
 from marketplace.extensions import db
@@ -277,6 +278,7 @@ def init_app(app: Flask) -> None:
     match_cli.add_command(fit_command)
 
     for group in (
+        advances_cli,
         demo_cli,
         jobs_cli,
         scheduler_cli,

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+)
 
 from marketplace.durations import hours_text, minutes_to_days
 
@@ -31,6 +40,14 @@ def format_minutes_as_days(minutes: int | None, per_day: int) -> str:
     return "—" if minutes is None else format_days(minutes_to_days(minutes, per_day))
 
 
+def format_euros(cents: int | None) -> str:
+    """Integer cents as the page's language writes money: « 15 000,00 € », « €15,000.00 »
+    (exact: a Decimal, never a float)."""
+    if cents is None:
+        return "—"
+    return format_currency(Decimal(cents) / 100, "EUR")
+
+
 def format_day(value) -> str:
     """A date as people read it in the page's language: « 8 déc. 2026 »."""
     return format_date(value, "medium") if value else "—"
@@ -41,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="short": format_datetime(d, fmt) if d else "—"
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else "—"
     app.jinja_env.filters["days"] = format_days
+    app.jinja_env.filters["euros"] = format_euros
     app.jinja_env.filters["days_unit"] = format_days_unit
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["days_of"] = format_minutes_as_days

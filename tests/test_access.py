@@ -80,6 +80,19 @@ PROTECTED = {
     "reports.reports_csv": ("GET", "/reports.csv", ANY),
     "reports.reports_xlsx": ("GET", "/reports.xlsx", ANY),
     "reports.reports_pdf": ("GET", "/reports.pdf", ANY),
+    "advances.list_advances": ("GET", "/advances", ANY),
+    "advances.new_advance": ("GET", "/advances/new", {"sme_manager", "coordinator", "admin"}),
+    "advances.show_advance": ("GET", "/advances/999999", ANY),
+    "advances.edit_advance": ("GET", "/advances/999999/edit", ANY),
+    "advances.act": ("POST", "/advances/999999/submit", ANY),
+    "advances.money": ("POST", "/advances/999999/money/repay", STAFF),
+    "advances.lift": ("POST", "/advances/999999/conditions/999999/lift", STAFF),
+    "advances.list_funds": ("GET", "/funds", ANY),
+    "advances.show_fund": ("GET", "/funds/999999", ANY),
+    "advances.show_committee": ("GET", "/committees/999999", ANY),
+    "advances.show_session": ("GET", "/committee-sessions/999999", ANY),
+    "advances.minutes": ("GET", "/committee-sessions/999999/minutes", ANY),
+    "advances.minutes_pdf": ("GET", "/committee-sessions/999999/minutes.pdf", ANY),
 }
 
 

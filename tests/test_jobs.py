@@ -205,7 +205,12 @@ def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db)
         ran("send-mails", datetime(2026, 11, 26, 10, 0, 2, tzinfo=paris))
         db.session.commit()
         # match-queue (every minute, never run) watches a queue: never caught up.
-        assert missed_jobs(now, paris) == ["log-delivered-days", "refresh-proposals", "remind"]
+        assert missed_jobs(now, paris) == [
+            "log-delivered-days",
+            "refresh-proposals",
+            "advance-arrears",  # never ran
+            "remind",
+        ]
         # At 00:30 yesterday's 02:00 run is the last one due: nothing of the ledger is missed.
         early = datetime(2026, 11, 26, 0, 30, tzinfo=paris)
         assert "log-delivered-days" not in missed_jobs(early, paris)

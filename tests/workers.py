@@ -78,11 +78,39 @@ def add_corrections(url: str, coordinator_id: str, mission_id: str, times: str) 
     print(f"committed={times}")
 
 
+def disburse_advance(url: str, coordinator_id: str, advance_id: str) -> None:
+    """Pay out a whole advance in one transaction; print `paid` or `short`."""
+    from datetime import UTC, date, datetime
+
+    from marketplace import create_app
+    from marketplace.accounts.models import User
+    from marketplace.advances.models import Advance
+    from marketplace.advances.services import FundShort, disburse
+    from marketplace.extensions import db
+    from tests.conftest import make_config
+
+    app = create_app(make_config(url))
+    with app.app_context():
+        coordinator = db.session.get(User, int(coordinator_id))
+        advance = db.session.get(Advance, int(advance_id))
+        try:
+            disburse(
+                coordinator, advance, advance.amount_cents, date(2026, 1, 5), datetime.now(UTC)
+            )
+            db.session.commit()
+            print("paid")
+        except FundShort:
+            db.session.rollback()
+            print("short")
+        db.engine.dispose()
+
+
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
     tasks = {
         "bump_session_version": bump_session_version,
         "approve_missions": approve_missions,
         "add_corrections": add_corrections,
+        "disburse_advance": disburse_advance,
     }
     tasks[task](*args)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from flask import current_app
 
 from marketplace.accounts.services import purge_login_attempts
+from marketplace.advances.services import flag_arrears
 from marketplace.ledger.services import log_delivered_days
 from marketplace.listings.services import expire_listings
 from marketplace.mail.services import send_outbox
@@ -24,6 +25,10 @@ from marketplace.matching.services import (
 from marketplace.missions.reminders import remind_sessions
 from marketplace.notifications.services import digest_mails
 from marketplace.quota.services import send_quota_alerts
+
+
+def arrears(today: date, now: datetime) -> dict:
+    return flag_arrears(today, now)
 
 
 def purge(today: date, now: datetime) -> dict:

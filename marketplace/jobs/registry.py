@@ -53,6 +53,12 @@ JOBS: tuple[JobDefinition, ...] = (
         bodies.match_queue_idle,
     ),
     JobDefinition(
+        "advance-arrears",
+        "Flag overdue instalments of advances (1-30, 31-90, over 90 days) and tell once",
+        bodies.arrears,
+        {"hour": 6, "minute": 30},
+    ),
+    JobDefinition(
         "purge-login-attempts",
         "Delete failed logins older than the throttling window",
         bodies.purge,

@@ -1,0 +1,1 @@
+"""Programme finance: the fund, repayable advances, the approval committee."""
