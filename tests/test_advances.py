@@ -519,3 +519,16 @@ def _prepared(app, factory, finance):
         services.act(coordinator, advance, "contract", NOW)
         db.session.commit()
         return advance.id, c
+
+
+def test_the_homes_say_what_waits_in_the_finance_half(app, factory, finance):
+    c = clients(app, factory, finance)
+    assert apply(c).status_code == 302
+    home = c["sme_manager"].get("/").get_data(as_text=True)
+    assert "Demandes d&#39;avance à compléter et soumettre" in home
+    advance = advance_of(app)
+    page = f"/advances/{advance.id}"
+    post(c["sme_manager"], f"{page}/submit", {}, page)
+    home = c["coordinator"].get("/").get_data(as_text=True)
+    assert "Dossiers d&#39;avance en attente d&#39;un comité" in home
+    assert "/advances?status=submitted" in home

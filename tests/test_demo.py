@@ -119,3 +119,27 @@ def test_demo_market_has_proposals_for_each_side_and_none_irrelevant(runner, app
         client = app.test_client()
         login(client, email, by_email[email].password)
         assert text_seen in client.get("/proposals").get_data(as_text=True), email
+
+
+def test_demo_finance_tells_the_terres_de_lorraine_story(runner, app):
+    """441,000 € endowed, mostly by Michelin; advances repaid, running, one written off; a
+    dossier waiting for the next committee; Saint-Gobain on the committee since 2017; the
+    Longwy basin with its own fund. The fund's balance holds by construction."""
+    from marketplace.advances.models import Advance, CommitteeMember, Fund
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        funds = {f.name: f for f in db.session.query(Fund)}
+        lorraine = funds["Fonds Alizé Terres de Lorraine"]
+        assert lorraine.contributed_cents == 44_100_000
+        assert lorraine.available_cents == (
+            lorraine.contributed_cents + lorraine.repaid_cents - lorraine.disbursed_cents
+        )
+        statuses = sorted(
+            a.status for a in db.session.query(Advance).filter_by(fund_id=lorraine.id)
+        )
+        assert statuses == ["repaid", "repaying", "submitted", "written_off"]
+        assert lorraine.written_off_cents > 0
+        assert "Fonds Alizé Bassin de Longwy" in funds
+        saint_gobain = db.session.query(CommitteeMember).filter_by(name="Rémi Lefèvre").one()
+        assert saint_gobain.joined_on.year == 2017

@@ -26,6 +26,7 @@ from marketplace.demo.data import (
     ORGANISATIONS,
     TERRITORIES,
 )
+from marketplace.demo.finance import load_finance
 from marketplace.durations import DEFAULT_MINUTES_PER_DAY, days_to_minutes
 from marketplace.extensions import db
 from marketplace.geo.services import DEMO_COMMUNES, Geocoder, import_communes
@@ -65,6 +66,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
         "users": 0,
         "missions": 0,
         "needs and offers": 0,
+        "advances": 0,
     }
     import_communes(DEMO_COMMUNES.read_text(encoding="utf-8"))
     geocoder = Geocoder()
@@ -129,6 +131,7 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
     db.session.flush()
     created["missions"] += _demo_missions(today)
     created["needs and offers"] += _demo_market(today)
+    created["advances"] = load_finance(today)
     return created
 
 

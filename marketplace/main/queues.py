@@ -16,6 +16,8 @@ from sqlalchemy import exists, func, select
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import Role
+from marketplace.advances.models import Advance, AdvanceStatus
+from marketplace.advances.services import visible_advances
 from marketplace.extensions import db
 from marketplace.jobs.models import JobRun, JobStatus
 from marketplace.listings.models import ListingStatus
@@ -87,6 +89,13 @@ def work_queue(user: User, today: date) -> list[QueueItem]:
                     Mission.rating.is_(None),
                 ),
                 missions,
+            ),
+            (
+                _l("Advance applications to complete and submit"),
+                visible_advances(user)
+                .with_only_columns(Advance.id)
+                .where(Advance.status == AdvanceStatus.DRAFT),
+                url_for("advances.list_advances", status=AdvanceStatus.DRAFT.value),
             ),
             (
                 _l("Drafts to publish"),
@@ -161,6 +170,20 @@ def work_queue(user: User, today: date) -> list[QueueItem]:
                     ),
                 ),
                 missions,
+            ),
+            (
+                _l("Advance dossiers waiting for a committee"),
+                visible_advances(user)
+                .with_only_columns(Advance.id)
+                .where(Advance.status.in_((AdvanceStatus.SUBMITTED, AdvanceStatus.ADJOURNED))),
+                url_for("advances.list_advances", status=AdvanceStatus.SUBMITTED.value),
+            ),
+            (
+                _l("Advances in arrears"),
+                visible_advances(user)
+                .with_only_columns(Advance.id)
+                .where(Advance.status == AdvanceStatus.IN_ARREARS),
+                url_for("advances.list_advances", status=AdvanceStatus.IN_ARREARS.value),
             ),
             (
                 _l("Scheduled jobs that failed or were interrupted"),
