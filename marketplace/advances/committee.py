@@ -28,6 +28,7 @@ from marketplace.advances.models import (
 from marketplace.advances.services import is_officer, move
 from marketplace.errors import DomainError, InvalidTransition, NotAllowed
 from marketplace.extensions import db
+from marketplace.i18n import format_day
 from marketplace.notifications.services import notify
 from marketplace.urls import internal_url
 
@@ -91,7 +92,7 @@ def put_on_agenda(user: User, session: CommitteeSession, advance: Advance, now: 
         "put_on_agenda",
         user,
         now,
-        _("committee of %(date)s", date=session.held_on.isoformat()),
+        _("committee of %(date)s", date=format_day(session.held_on)),
     )
     db.session.add(AgendaItem(session_id=session.id, advance_id=advance.id))
     db.session.flush()

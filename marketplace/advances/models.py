@@ -102,6 +102,8 @@ class FundMovement(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    advance: Mapped[Advance | None] = relationship()
+
 
 class AdvanceStatus(StrEnum):
     DRAFT = "draft"

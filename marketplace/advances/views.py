@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.models import Organisation
@@ -450,6 +451,7 @@ def show_fund(fund_id: int):
     movements = (
         db.session.scalars(
             select(FundMovement)
+            .options(joinedload(FundMovement.advance).joinedload(Advance.organisation))
             .where(FundMovement.fund_id == fund.id)
             .order_by(FundMovement.moved_on.desc(), FundMovement.id.desc())
             .limit(100)
