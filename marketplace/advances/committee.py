@@ -22,6 +22,7 @@ from marketplace.advances.models import (
     CommitteeSession,
     Condition,
     Decision,
+    DeclaredLink,
     Fund,
     Vote,
 )
@@ -68,6 +69,47 @@ def is_recused(member: CommitteeMember, advance: Advance) -> bool:
     return member.organisation_id == party or any(
         link.organisation_id == party for link in member.links
     )
+
+
+def add_member(
+    user: User,
+    committee: Committee,
+    name: str,
+    member_user_id: int | None,
+    organisation_id: int | None,
+    seat: str,
+    joined_on: date,
+) -> CommitteeMember:
+    if not can_run(user, committee):
+        raise NotAllowed(_l("Only the fund's coordinators run the committee."))
+    member = CommitteeMember(
+        committee_id=committee.id,
+        name=name.strip(),
+        user_id=member_user_id or None,
+        organisation_id=organisation_id or None,
+        seat=seat,
+        joined_on=joined_on,
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def declare_link(
+    user: User, member: CommitteeMember, organisation_id: int, note: str | None
+) -> None:
+    """A member declares a link (their own, or the secretariat records it): from now on
+    they are recused from that organisation's dossiers."""
+    if not (can_run(user, member.committee) or member.user_id == user.id):
+        raise NotAllowed(_l("Only the member or the committee's secretariat declares a link."))
+    if any(link.organisation_id == organisation_id for link in member.links):
+        raise DomainError(_l("This link is already declared."), field="organisation_id")
+    db.session.add(
+        DeclaredLink(
+            member_id=member.id, organisation_id=organisation_id, note=(note or "").strip() or None
+        )
+    )
+    db.session.flush()
 
 
 def create_session(user: User, committee: Committee, held_on: date) -> CommitteeSession:

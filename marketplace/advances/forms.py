@@ -118,6 +118,66 @@ class MoneyForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=120)])
 
 
+class FundForm(FlaskForm):
+    """A territory's fund and its committee, set up by an administrator."""
+
+    territory_id = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name of the fund"), validators=[DataRequired(), Length(max=200)])
+    min_amount = EurosField(
+        _l("Smallest advance (€)"), default="15 000", validators=[DataRequired()]
+    )
+    max_amount = EurosField(
+        _l("Largest advance (€)"), default="30 000", validators=[DataRequired()]
+    )
+    quorum = IntegerField(
+        _l("Committee quorum (voting members present)"),
+        default=3,
+        validators=[InputRequired(), NumberRange(min=1, max=50)],
+    )
+
+    def validate_max_amount(self, field):
+        if (
+            self.min_amount.cents
+            and field.cents is not None
+            and field.cents < self.min_amount.cents
+        ):
+            raise ValidationError(_l("The largest advance cannot be below the smallest."))
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    user_id = SelectField(_l("Account (to see the dossiers)"), coerce=int, validators=[Optional()])
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
+    seat = SelectField(
+        _l("Seat"),
+        choices=select_choices(
+            [("group", _l("group")), ("operator", _l("operator")), ("bank", _l("bank"))]
+        ),
+    )
+    joined_on = DateField(_l("Member since"), validators=[DataRequired()])
+
+
+class LinkForm(FlaskForm):
+    """A link a member declares with an organisation: recused from its dossiers."""
+
+    member_id = SelectField(_l("Member"), coerce=int, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[DataRequired()])
+    note = StringField(_l("The link"), validators=[Optional(), Length(max=500)])
+
+
+class RescheduleForm(FlaskForm):
+    start = DateField(_l("First month of the new schedule"), validators=[DataRequired()])
+    term_months = IntegerField(
+        _l("Term (months)"), validators=[InputRequired(), NumberRange(min=1, max=120)]
+    )
+    grace_months = IntegerField(
+        _l("Grace period (months)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=60)],
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
 class ContributionForm(FlaskForm):
     contributor_id = SelectField(_l("Contributor"), coerce=int, validators=[Optional()])
     contributor = StringField(

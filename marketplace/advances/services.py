@@ -151,6 +151,37 @@ def fund_for_sme(organisation: Organisation) -> Fund | None:
     return db.session.scalar(select(Fund).where(Fund.territory_id == organisation.territory_id))
 
 
+def create_fund(
+    user: User, territory_id: int, name: str, min_cents: int, max_cents: int, quorum: int
+) -> Fund:
+    """A territory's fund and its (empty) committee; administrators set them up."""
+    if user.role != Role.ADMIN:
+        raise NotAllowed(_l("Only an administrator sets up a fund."))
+    if db.session.scalar(select(Fund.id).where(Fund.territory_id == territory_id)):
+        raise DomainError(_l("This territory already has its fund."), field="territory_id")
+    fund = Fund(
+        territory_id=territory_id,
+        name=name.strip(),
+        min_cents=min_cents,
+        max_cents=max_cents,
+        contributed_cents=0,
+        disbursed_cents=0,
+        repaid_cents=0,
+        written_off_cents=0,
+        available_cents=0,
+    )
+    db.session.add(fund)
+    db.session.add(
+        Committee(
+            territory_id=territory_id,
+            name=_("Approval committee of %(fund)s", fund=fund.name),
+            quorum=quorum,
+        )
+    )
+    db.session.flush()
+    return fund
+
+
 # ------------------------------------------------------------------ the timeline and moves
 
 
@@ -449,6 +480,60 @@ def draw_schedule(advance: Advance, start: date) -> list[Instalment]:
     db.session.add_all(rows)
     advance.schedule_version = version
     return rows
+
+
+def reschedule(
+    user: User,
+    advance: Advance,
+    start: date,
+    term_months: int,
+    grace_months: int,
+    reason: str,
+    now: datetime,
+) -> None:
+    """What is left to repay on a new schedule (a new version; the old one is kept, as it
+    was, with what it received). From arrears or default; the advance is repaying again."""
+    if "officer" not in capacities(user, advance):
+        raise NotAllowed(_l("Only the fund's coordinators reschedule."))
+    if advance.status not in (S.IN_ARREARS, S.DEFAULTED, S.REPAYING):
+        raise InvalidTransition(_l("Only an advance being repaid is rescheduled."), field="start")
+    left = advance.outstanding_cents
+    try:
+        rows = schedule(left, term_months, grace_months, advance.frequency, start)
+    except BadSchedule as error:
+        raise DomainError(error.message, field=error.field) from None
+    version = advance.schedule_version + 1
+    db.session.add_all(
+        Instalment(
+            advance_id=advance.id,
+            version=version,
+            number=r.number,
+            due_on=r.due_on,
+            amount_cents=r.amount_cents,
+            paid_cents=0,
+        )
+        for r in rows
+    )
+    advance.schedule_version = version
+    before = advance.status
+    if before != S.REPAYING:
+        done = db.session.execute(
+            update(Advance)
+            .where(Advance.id == advance.id, Advance.status == before)
+            .values(status=S.REPAYING, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done != 1:
+            raise InvalidTransition(_l("The advance changed meanwhile; reload the page."))
+        db.session.refresh(advance)
+    note = _(
+        "version %(n)s: %(left)s over %(count)s instalments — %(why)s",
+        n=version,
+        left=format_euros(left),
+        count=len(rows),
+        why=reason.strip(),
+    )
+    record(advance, user, "reschedule", before, S.REPAYING, now, note)
 
 
 def current_schedule(advance: Advance) -> list[Instalment]:

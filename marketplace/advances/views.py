@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace import clock
-from marketplace.accounts.models import Organisation
+from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import OrgKind, Role
 from marketplace.advances import committee as committees
@@ -32,8 +32,12 @@ from marketplace.advances.forms import (
     AttendanceForm,
     ContributionForm,
     DecisionForm,
+    FundForm,
+    LinkForm,
+    MemberForm,
     MoneyForm,
     ReasonForm,
+    RescheduleForm,
     SessionForm,
 )
 from marketplace.advances.models import (
@@ -49,6 +53,7 @@ from marketplace.advances.models import (
     Repayment,
 )
 from marketplace.advances.states import EDITABLE, allowed
+from marketplace.conventions.models import Territory
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import commit_or_show, select_choices
@@ -212,7 +217,12 @@ def _form_data(advance: Advance) -> _Values:
 
 @bp.route("/advances/<int:advance_id>")
 @role_required(*ANYONE)
-def show_advance(advance_id: int, refusal: dict | None = None, money_form: MoneyForm | None = None):
+def show_advance(
+    advance_id: int,
+    refusal: dict | None = None,
+    money_form: MoneyForm | None = None,
+    reschedule_form: RescheduleForm | None = None,
+):
     """One advance: the application, the committee's conditions, the schedule, the
     repayments and the timeline, with the actions open to this person."""
     advance = services.get_visible_advance(current_user, advance_id)
@@ -239,6 +249,8 @@ def show_advance(advance_id: int, refusal: dict | None = None, money_form: Money
         refusal=refusal,
         money_form=money_form or MoneyForm(formdata=None, on=clock.today()),
         reason_form=ReasonForm(formdata=None),
+        reschedule_form=reschedule_form
+        or RescheduleForm(formdata=None, prefix="reschedule", start=clock.today()),
     ), (refusal or {}).get("status", 200)
 
 
@@ -310,6 +322,36 @@ def money(advance_id: int, kind: str):
     return redirect(url_for("advances.show_advance", advance_id=advance.id))
 
 
+@bp.route("/advances/<int:advance_id>/reschedule", methods=["POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def reschedule(advance_id: int):
+    """What is left to repay on a new schedule version (the old one is kept)."""
+    advance = services.get_visible_advance(current_user, advance_id)
+    form = RescheduleForm(prefix="reschedule")
+    if form.validate_on_submit():
+        _done, refused = commit_or_show(
+            form.start,
+            lambda: services.reschedule(
+                current_user,
+                advance,
+                form.start.data,
+                form.term_months.data,
+                form.grace_months.data,
+                form.reason.data,
+                clock.now(),
+            ),
+            form,
+        )
+        if refused is None:
+            flash(_("Advance %(ref)s rescheduled.", ref=advance.ref), "success")
+            return redirect(url_for("advances.show_advance", advance_id=advance.id))
+    else:
+        refused = 400
+    return show_advance(
+        advance_id, refusal={"action": "reschedule", "status": refused}, reschedule_form=form
+    )
+
+
 @bp.route("/advances/<int:advance_id>/conditions/<int:condition_id>/lift", methods=["POST"])
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def lift(advance_id: int, condition_id: int):
@@ -363,6 +405,7 @@ def action_text(action: str) -> str:
         "fall_behind": _("in arrears"),
         "catch_up": _("back on schedule"),
         "repay_all": _("repaid in full"),
+        "reschedule": _("rescheduled"),
         "default": _("declared in default"),
         "write_off": _("written off"),
     }.get(action, action)
@@ -387,6 +430,40 @@ def list_funds():
     if len(funds) == 1:
         return redirect(url_for("advances.show_fund", fund_id=funds[0].id))
     return render_template("advances/funds.html", funds=funds)
+
+
+@bp.route("/funds/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_fund():
+    """An administrator sets up a territory's fund and its committee."""
+    form = FundForm()
+    taken = set(db.session.scalars(select(Fund.territory_id)))
+    form.territory_id.choices = select_choices(
+        (t.id, t.name)
+        for t in db.session.scalars(select(Territory).order_by(Territory.name))
+        if t.id not in taken
+    )
+    status = 200
+    if form.validate_on_submit():
+        fund, refused = commit_or_show(
+            form.territory_id,
+            lambda: services.create_fund(
+                current_user,
+                form.territory_id.data,
+                form.name.data,
+                form.min_amount.cents,
+                form.max_amount.cents,
+                form.quorum.data,
+            ),
+            form,
+        )
+        if refused is None:
+            flash(_("Fund %(name)s set up, with its committee.", name=fund.name), "success")
+            return redirect(url_for("advances.show_fund", fund_id=fund.id))
+        status = refused
+    elif form.is_submitted():
+        status = 400
+    return render_template("advances/fund_form.html", form=form), status
 
 
 @bp.route("/funds/<int:fund_id>", methods=["GET", "POST"])
@@ -483,6 +560,69 @@ def show_fund(fund_id: int):
 # ------------------------------------------------------------------ the committee
 
 
+def _member_forms(committee: Committee) -> tuple[MemberForm, LinkForm]:
+    organisations = [(0, "—")] + [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    member_form, link_form = MemberForm(prefix="member"), LinkForm(prefix="link")
+    member_form.organisation_id.choices = select_choices(organisations)
+    member_form.user_id.choices = select_choices(
+        [(0, "—")]
+        + [
+            (u.id, f"{u.name} ({u.email})")
+            for u in db.session.scalars(
+                select(User).where(User.is_active_account.is_(True)).order_by(User.name)
+            )
+        ]
+    )
+    link_form.organisation_id.choices = select_choices(organisations[1:])
+    mine = [
+        m
+        for m in committee.members
+        if committees.can_run(current_user, committee) or m.user_id == current_user.id
+    ]
+    link_form.member_id.choices = select_choices((m.id, m.name) for m in mine)
+    return member_form, link_form
+
+
+@bp.route("/committees/<int:committee_id>/members", methods=["POST"])
+@role_required(*ANYONE)
+def committee_members(committee_id: int):
+    """The secretariat adds a member; a member (or the secretariat) declares a link."""
+    committee = _get(Committee, committee_id)
+    if not _committee_visible(committee):
+        abort(404)
+    member_form, link_form = _member_forms(committee)
+    refused = 400
+    if request.form.get("form") == "member" and member_form.validate_on_submit():
+        _done, refused = commit_or_show(
+            member_form.name,
+            lambda: committees.add_member(
+                current_user,
+                committee,
+                member_form.name.data,
+                member_form.user_id.data,
+                member_form.organisation_id.data,
+                member_form.seat.data,
+                member_form.joined_on.data,
+            ),
+            member_form,
+        )
+    elif request.form.get("form") == "link" and link_form.validate_on_submit():
+        member = next(m for m in committee.members if m.id == link_form.member_id.data)
+        _done, refused = commit_or_show(
+            link_form.organisation_id,
+            lambda: committees.declare_link(
+                current_user, member, link_form.organisation_id.data, link_form.note.data
+            ),
+            link_form,
+        )
+    if refused is None:
+        flash(_("Saved."), "success")
+        return redirect(url_for("advances.show_committee", committee_id=committee.id))
+    return show_committee(committee_id, forms=(member_form, link_form), status=refused)
+
+
 def _committee_visible(committee: Committee) -> bool:
     return committees.can_run(current_user, committee) or committees.sits_on(
         current_user, committee
@@ -491,14 +631,16 @@ def _committee_visible(committee: Committee) -> bool:
 
 @bp.route("/committees/<int:committee_id>", methods=["GET", "POST"])
 @role_required(*ANYONE)
-def show_committee(committee_id: int):
+def show_committee(committee_id: int, forms: tuple | None = None, status: int = 200):
     committee = _get(Committee, committee_id)
     if not _committee_visible(committee):
         abort(404)
     runs = committees.can_run(current_user, committee)
-    form = SessionForm() if runs else None
-    status = 200
-    if form is not None and form.validate_on_submit():
+    form = (
+        SessionForm() if runs and forms is None else (SessionForm(formdata=None) if runs else None)
+    )
+    member_form, link_form = forms or _member_forms(committee)
+    if forms is None and form is not None and form.validate_on_submit():
         session, refused = commit_or_show(
             form.held_on,
             lambda: committees.create_session(current_user, committee, form.held_on.data),
@@ -506,13 +648,15 @@ def show_committee(committee_id: int):
         if refused is None:
             return redirect(url_for("advances.show_session", session_id=session.id))
         status = refused
-    elif form is not None and form.is_submitted():
+    elif forms is None and form is not None and form.is_submitted():
         status = 400
     sessions = db.session.scalars(
         select(CommitteeSession)
         .where(CommitteeSession.committee_id == committee.id)
         .order_by(CommitteeSession.held_on.desc())
     ).all()
+    if not member_form.is_submitted():
+        member_form.joined_on.data = clock.today()
     return render_template(
         "advances/committee.html",
         committee=committee,
@@ -520,6 +664,8 @@ def show_committee(committee_id: int):
         form=form,
         runs=runs,
         today=clock.today(),
+        member_form=member_form,
+        link_form=link_form,
     ), status
 
 
