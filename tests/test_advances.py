@@ -668,3 +668,11 @@ def test_an_advance_in_arrears_is_rescheduled_on_a_new_version_keeping_the_old(
             ).all()
         )
     assert versions == {1: 2_000_000, 2: advance.outstanding_cents}  # the old one kept whole
+
+
+def test_the_sme_sees_its_advances_and_next_instalment_at_home(app, factory, finance):
+    advance_id, c = _running_advance(app, factory, finance)
+    home = c["sme_manager"].get("/").get_data(as_text=True)
+    assert "Mes avances remboursables" in home
+    assert "prochaine échéance : 555,55\u00a0€ le 10 févr. 2026" in home
+    assert "Mes avances remboursables" not in c["outsider"].get("/").get_data(as_text=True)

@@ -536,6 +536,32 @@ def reschedule(
     record(advance, user, "reschedule", before, S.REPAYING, now, note)
 
 
+def next_instalments(organisation_id: int) -> list[tuple[Advance, Instalment | None]]:
+    """An SME's advances (not withdrawn or refused) with the next instalment still to pay."""
+    advances = db.session.scalars(
+        select(Advance)
+        .where(
+            Advance.organisation_id == organisation_id,
+            Advance.status.not_in((S.WITHDRAWN, S.REFUSED)),
+        )
+        .order_by(Advance.created_at.desc())
+    ).all()
+    found = []
+    for advance in advances:
+        upcoming = db.session.scalar(
+            select(Instalment)
+            .where(
+                Instalment.advance_id == advance.id,
+                Instalment.version == advance.schedule_version,
+                Instalment.paid_cents < Instalment.amount_cents,
+            )
+            .order_by(Instalment.number)
+            .limit(1)
+        )
+        found.append((advance, upcoming))
+    return found
+
+
 def current_schedule(advance: Advance) -> list[Instalment]:
     return list(
         db.session.scalars(

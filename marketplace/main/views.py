@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from marketplace import clock
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.roles import Role
+from marketplace.advances.services import next_instalments
 from marketplace.conventions.models import Convention, ConventionGroup, ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
@@ -72,5 +73,6 @@ def home():
             if territory
             else []
         )
+        context["advances"] = next_instalments(user.organisation_id) if user.organisation_id else []
         template = "main/home_sme_manager.html"
     return render_template(template, **context)
