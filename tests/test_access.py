@@ -95,6 +95,7 @@ PROTECTED = {
     "advances.show_committee": ("GET", "/committees/999999", ANY),
     "advances.show_session": ("GET", "/committee-sessions/999999", ANY),
     "advances.minutes": ("GET", "/committee-sessions/999999/minutes", ANY),
+    "advances.dossier_pack": ("GET", "/committee-sessions/999999/pack", ANY),
     "advances.minutes_pdf": ("GET", "/committee-sessions/999999/minutes.pdf", ANY),
 }
 

@@ -242,6 +242,10 @@ def test_the_whole_life_of_an_advance(app, factory, finance):
             )
         ).all()
         assert any("approuvée avec conditions" in t for t in told)
+    pack = c["group_referent"].get(f"{session_page}/pack").get_data(as_text=True)
+    assert "Dossier de séance" in pack and "Effet de levier : 3 ×" in pack
+    assert "récusé(s) : Membre sme_director" in pack
+    assert c["outsider"].get(f"{session_page}/pack").status_code == 404
     minutes = c["coordinator"].get(f"{session_page}/minutes").get_data(as_text=True)
     assert (
         "approuvée avec conditions" in minutes

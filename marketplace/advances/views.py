@@ -775,9 +775,18 @@ def show_session(session_id: int):
     ), status
 
 
-def _minutes_html(session: CommitteeSession) -> str:
+def _minutes_html(session: CommitteeSession, pack: bool = False) -> str:
     return render_template(
         "advances/minutes.html",
+        pack=pack,
+        recusals={
+            i.id: [
+                m.name
+                for m in committees.members_on(session.committee, session.held_on)
+                if committees.is_recused(m, i.advance)
+            ]
+            for i in session.items
+        },
         session=session,
         committee=session.committee,
         seated=committees.members_on(session.committee, session.held_on),
@@ -794,6 +803,17 @@ def minutes(session_id: int):
     if not _committee_visible(session.committee):
         abort(404)
     return _minutes_html(session)
+
+
+@bp.route("/committee-sessions/<int:session_id>/pack")
+@role_required(*ANYONE)
+def dossier_pack(session_id: int):
+    """What the members read before the session: each dossier with its analysis, its
+    co-financing and leverage, and who will be recused."""
+    session = _get(CommitteeSession, session_id)
+    if not _committee_visible(session.committee):
+        abort(404)
+    return _minutes_html(session, pack=True)
 
 
 @bp.route("/committee-sessions/<int:session_id>/minutes.pdf")
