@@ -721,6 +721,8 @@ def flag_arrears(today: date, now: datetime) -> dict:
         )
     ).all()
     moved = notified = 0
+    coordinators_of: dict[int, list[User]] = {}  # read once per territory and SME, not per
+    managers_of: dict[int, list[User]] = {}  # instalment
     for instalment, advance in late:
         if advance.status == S.REPAYING:
             move(
@@ -731,13 +733,20 @@ def flag_arrears(today: date, now: datetime) -> dict:
         if instalment.overdue_notified_bucket == bucket:
             continue
         instalment.overdue_notified_bucket = bucket
-        coordinators = [
-            c
-            for convention in db.session.scalars(
-                select(Convention).where(Convention.territory_id == advance.fund.territory_id)
+        territory = advance.fund.territory_id
+        if territory not in coordinators_of:
+            coordinators_of[territory] = [
+                c
+                for convention in db.session.scalars(
+                    select(Convention).where(Convention.territory_id == territory)
+                )
+                for c in convention.coordinators
+            ]
+        if advance.organisation_id not in managers_of:
+            managers_of[advance.organisation_id] = sme_managers(
+                advance.organisation_id, active_only=True
             )
-            for c in convention.coordinators
-        ]
+        coordinators = coordinators_of[territory]
         due = instalment.amount_cents - instalment.paid_cents
         late_by = (today - instalment.due_on).days
 
@@ -751,7 +760,7 @@ def flag_arrears(today: date, now: datetime) -> dict:
             )
 
         notify(
-            [*sme_managers(advance.organisation_id, active_only=True), *coordinators],
+            [*managers_of[advance.organisation_id], *coordinators],
             "advance_overdue",
             message,
             internal_url("advances.show_advance", advance_id=advance.id),
