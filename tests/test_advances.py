@@ -680,3 +680,16 @@ def test_the_sme_sees_its_advances_and_next_instalment_at_home(app, factory, fin
     assert "Mes avances remboursables" in home
     assert "prochaine échéance : 555,55\u00a0€ le 10 févr. 2026" in home
     assert "Mes avances remboursables" not in c["outsider"].get("/").get_data(as_text=True)
+
+
+def test_the_fund_over_time_month_by_month(app, factory, finance):
+    from marketplace.advances.services import fund_history
+
+    advance_id, c = _running_advance(app, factory, finance, on="2026-01-10")
+    with app.app_context():
+        history = fund_history(db.session.get(Fund, finance.fund_id), date(2026, 3, 15))
+    assert history[0] == ("2012-03", 10_000_000, 0, 10_000_000)
+    assert history[-1] == ("2026-03", 10_000_000, 2_000_000, 8_000_000)
+    assert len(history) == (2026 - 2012) * 12 + 1
+    page = c["coordinator"].get(f"/funds/{finance.fund_id}").get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "Le fonds dans le temps" in page

@@ -252,7 +252,7 @@ def test_burn_up_chart_is_well_formed_with_one_point_per_month(app, factory, pro
 
 
 def test_nice_ticks_are_round_and_reach_the_top():
-    from marketplace.reports.chart import nice_ticks
+    from marketplace.charts import nice_ticks
 
     assert nice_ticks(150) == [0, 50, 100, 150]
     assert nice_ticks(165) == [0, 50, 100, 150, 200]

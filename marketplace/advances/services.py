@@ -562,6 +562,40 @@ def next_instalments(organisation_id: int) -> list[tuple[Advance, Instalment | N
     return found
 
 
+def fund_history(fund: Fund, today: date) -> list[tuple[str, int, int, int]]:
+    """The fund month by month, from its first movement to this month: (month 'YYYY-MM',
+    contributed, outstanding, available), in cents at each month's end."""
+    rows = db.session.execute(
+        select(FundMovement.kind, FundMovement.moved_on, func.sum(FundMovement.amount_cents))
+        .where(FundMovement.fund_id == fund.id)
+        .group_by(FundMovement.kind, FundMovement.moved_on)
+    ).all()
+    if not rows:
+        return []
+    by_month: dict[tuple[int, int], dict[str, int]] = {}
+    for kind, day, cents in rows:
+        month = by_month.setdefault((day.year, day.month), {})
+        month[kind] = month.get(kind, 0) + int(cents)
+    year, month = min(by_month)
+    totals = dict.fromkeys(MovementKind, 0)
+    history = []
+    while (year, month) <= (today.year, today.month):
+        for kind, cents in by_month.get((year, month), {}).items():
+            totals[kind] += cents
+        lent = totals[MovementKind.DISBURSEMENT]
+        back = totals[MovementKind.REPAYMENT]
+        history.append(
+            (
+                f"{year}-{month:02d}",
+                totals[MovementKind.CONTRIBUTION],
+                lent - back - totals[MovementKind.WRITE_OFF],
+                totals[MovementKind.CONTRIBUTION] + back - lent,
+            )
+        )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return history
+
+
 def current_schedule(advance: Advance) -> list[Instalment]:
     return list(
         db.session.scalars(

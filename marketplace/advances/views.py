@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import (
     Blueprint,
@@ -15,8 +15,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -53,6 +55,7 @@ from marketplace.advances.models import (
     Repayment,
 )
 from marketplace.advances.states import EDITABLE, allowed
+from marketplace.charts import line_chart_svg
 from marketplace.conventions.models import Territory
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -545,6 +548,17 @@ def show_fund(fund_id: int):
     committee = db.session.scalar(
         select(Committee).where(Committee.territory_id == fund.territory_id)
     )
+    history = services.fund_history(fund, clock.today())
+    chart = line_chart_svg(
+        [format_date(date(int(m[:4]), int(m[5:]), 1), "MMM yy") for m, *_ in history],
+        [
+            ("contributed", _("contributed"), [c / 100 for _m, c, _o, _a in history]),
+            ("outstanding", _("outstanding"), [o / 100 for _m, _c, o, _a in history]),
+            ("available", _("available to lend"), [a / 100 for _m, _c, _o, a in history]),
+        ],
+        _("The fund over time, in euros"),
+        number=lambda v: format_decimal(v, format="#,##0"),
+    )
     return render_template(
         "advances/fund.html",
         fund=fund,
@@ -554,6 +568,7 @@ def show_fund(fund_id: int):
         movements=movements,
         contributions=contributions,
         committee=committee,
+        chart=Markup(chart),  # noqa: S704 - built by line_chart_svg, every text escaped
     ), status
 
 

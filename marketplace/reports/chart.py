@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
+from marketplace.charts import nice_ticks
+
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
-
-
-def nice_ticks(highest: float, count: int = 4) -> list[float]:
-    """Axis ticks from 0 at a round step (1, 2, 2.5 or 5 times a power of ten) reaching at
-    least `highest`: 0/50/100/150/200 for a quota of 150, never 41/82/124/165."""
-    if highest <= 0:
-        return [0.0, 1.0]
-    raw = highest / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(f * power for f in (1, 2, 2.5, 5, 10) if f * power >= raw)
-    return [step * i for i in range(math.ceil(highest / step - 1e-9) + 1)]
 
 
 def burn_up_svg(
