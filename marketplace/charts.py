@@ -23,6 +23,33 @@ def nice_ticks(highest: float, count: int = 4) -> list[float]:
     return [step * i for i in range(math.ceil(highest / step - 1e-9) + 1)]
 
 
+def axes_svg(
+    ticks: Sequence[float],
+    labels: Sequence[str],
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+    box: tuple[float, float, float, float],
+    number: Callable[[float], str],
+) -> list[str]:
+    """Grid lines with their values on the left, and about six of the x labels below;
+    `box` is the plot's (left, top, width, height)."""
+    left, top, width, height = box
+    parts = []
+    for value in ticks[1:]:
+        parts.append(
+            f'<line class="gridline" x1="{left}" y1="{y(value)}" x2="{left + width}" '
+            f'y2="{y(value)}"/><text class="tick" x="{left - 6}" y="{y(value) + 4}" '
+            f'text-anchor="end">{escape(number(value))}</text>'
+        )
+    every = max(1, len(labels) // 6)
+    for i in range(0, len(labels), every):
+        parts.append(
+            f'<text class="tick" x="{x(i)}" y="{top + height + 18}" text-anchor="middle">'
+            f"{escape(labels[i])}</text>"
+        )
+    return parts
+
+
 def line_chart_svg(
     xs: Sequence[str],
     series: list[tuple[str, str, Sequence[float]]],
@@ -50,18 +77,7 @@ def line_chart_svg(
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" '
         f'y2="{TOP + plot_h}"/>',
     ]
-    for value in ticks[1:]:
-        parts.append(
-            f'<line class="gridline" x1="{LEFT}" y1="{y(value)}" x2="{LEFT + plot_w}" '
-            f'y2="{y(value)}"/><text class="tick" x="{LEFT - 6}" y="{y(value) + 4}" '
-            f'text-anchor="end">{escape(number(value))}</text>'
-        )
-    every = max(1, len(xs) // 6)
-    for i in range(0, len(xs), every):
-        parts.append(
-            f'<text class="tick" x="{x(i)}" y="{TOP + plot_h + 18}" text-anchor="middle">'
-            f"{escape(xs[i])}</text>"
-        )
+    parts += axes_svg(ticks, xs, x, y, (LEFT, TOP, plot_w, plot_h), number)
     for offset, (css, label, values) in enumerate(series):
         points = " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(values))
         parts.append(

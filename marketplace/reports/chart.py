@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
-from marketplace.charts import nice_ticks
+from marketplace.charts import axes_svg, nice_ticks
 
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
@@ -46,18 +46,14 @@ def burn_up_svg(
         f'y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
     ]
-    for value in ticks[1:]:
-        parts.append(
-            f'<line class="gridline" x1="{LEFT}" y1="{y(value)}" x2="{LEFT + plot_w}" '
-            f'y2="{y(value)}"/><text class="tick" x="{LEFT - 6}" y="{y(value) + 4}" '
-            f'text-anchor="end">{escape(number(value))}</text>'
-        )
-    every = max(1, len(points) // 6)
-    for index in range(0, len(points), every):
-        parts.append(
-            f'<text class="tick" x="{x(index)}" y="{TOP + plot_h + 18}" '
-            f'text-anchor="middle">{escape(month(points[index]["month"]))}</text>'
-        )
+    parts += axes_svg(
+        ticks,
+        [month(p["month"]) for p in points],
+        x,
+        y,
+        (LEFT, TOP, plot_w, plot_h),
+        number,
+    )
     parts += [
         f'<line class="quota" x1="{LEFT}" y1="{y(quota)}" x2="{LEFT + plot_w}" '
         f'y2="{y(quota)}"><title>{escape(labels["quota"])}</title></line>',
