@@ -4,6 +4,7 @@ transaction)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -301,7 +302,7 @@ def create_advance(
         raise NotAllowed(_l("You cannot apply for this SME."))
     check_application(fund, fields)
     advance = Advance(
-        ref=f"new-{organisation.id}-{now.timestamp()}",
+        ref=f"new-{secrets.token_hex(6)}",  # replaced by A-000001 once the id is known
         fund_id=fund.id,
         organisation_id=organisation.id,
         status=S.DRAFT,
