@@ -489,3 +489,173 @@ def test_two_disbursements_at_once_never_overdraw_the_fund(app, factory, db_url,
             )
             == 2
         )
+
+
+def test_the_homes_say_what_waits_in_the_finance_half(app, factory, finance):
+    c = clients(app, factory, finance)
+    assert apply(c).status_code == 302
+    home = c["sme_manager"].get("/").get_data(as_text=True)
+    assert "Demandes d&#39;avance à compléter et soumettre" in home
+    advance = advance_of(app)
+    page = f"/advances/{advance.id}"
+    post(c["sme_manager"], f"{page}/submit", {}, page)
+    home = c["coordinator"].get("/").get_data(as_text=True)
+    assert "Dossiers d&#39;avance en attente d&#39;un comité" in home
+    assert "/advances?status=submitted" in home
+
+
+def test_an_administrator_sets_up_a_fund_and_its_committee_gets_members_and_links(
+    app, factory, finance, login_as, client
+):
+    territory = factory.territory()
+    login_as("admin")
+    page = "/funds/new"
+    bad = post(
+        client,
+        page,
+        {
+            "territory_id": territory.id,
+            "name": "Fonds test",
+            "min_amount": "30 000",
+            "max_amount": "15 000",
+            "quorum": "3",
+        },
+        page,
+    )
+    assert bad.status_code == 400 and "inférieure à la minimale" in bad.get_data(as_text=True)
+    created = post(
+        client,
+        page,
+        {
+            "territory_id": territory.id,
+            "name": "Fonds test",
+            "min_amount": "15 000",
+            "max_amount": "30 000",
+            "quorum": "2",
+        },
+        page,
+    )
+    assert created.status_code == 302
+    with app.app_context():
+        from marketplace.advances.models import Committee
+
+        fund = db.session.scalar(select(Fund).where(Fund.territory_id == territory.id))
+        assert fund.available_cents == 0 and fund.max_cents == 3_000_000
+        committee = db.session.scalar(
+            select(Committee).where(Committee.territory_id == territory.id)
+        )
+    # The existing committee's secretariat adds a member; a member declares a link.
+    c = clients(app, factory, finance)
+    page = f"/committees/{finance.committee_id}"
+    added = post(
+        c["coordinator"],
+        f"{page}/members",
+        {
+            "form": "member",
+            "member-name": "Nadia Banque",
+            "member-seat": "bank",
+            "member-organisation_id": "0",
+            "member-user_id": "0",
+            "member-joined_on": "2026-01-01",
+        },
+        page,
+    )
+    assert added.status_code == 302
+    linked = post(
+        c["group_referent"],
+        f"{page}/members",
+        {
+            "form": "link",
+            "link-member_id": finance.members["referent"],
+            "link-organisation_id": finance.sme_id,
+            "link-note": "administrateur de la PME",
+        },
+        page,
+    )
+    assert linked.status_code == 302
+    again = post(
+        c["group_referent"],
+        f"{page}/members",
+        {
+            "form": "link",
+            "link-member_id": finance.members["referent"],
+            "link-organisation_id": finance.sme_id,
+        },
+        page,
+    )
+    assert again.status_code == 400 and "déjà déclaré" in again.get_data(as_text=True)
+    assert committee is not None and c["outsider"].post(
+        f"/committees/{committee.id}/members"
+    ).status_code in (400, 404)
+    with app.app_context():
+        from marketplace.advances import committee as committees
+        from marketplace.advances.models import CommitteeMember
+
+        referent = db.session.get(CommitteeMember, finance.members["referent"])
+        advance = Advance(organisation_id=finance.sme_id)
+        assert committees.is_recused(referent, advance)  # the declared link recuses
+
+
+def test_an_advance_in_arrears_is_rescheduled_on_a_new_version_keeping_the_old(
+    app, factory, finance, runner
+):
+    advance_id, c = _running_advance(app, factory, finance)
+    runner.invoke(args=["jobs", "run", "advance-arrears", "--today", "2026-04-01"])
+    assert advance_of(app).status == "in_arrears"
+    page = f"/advances/{advance_id}"
+    bad = post(
+        c["coordinator"],
+        f"{page}/reschedule",
+        {
+            "reschedule-start": "2026-05-01",
+            "reschedule-term_months": "24",
+            "reschedule-grace_months": "24",
+            "reschedule-reason": "difficultés",
+        },
+        page,
+    )
+    assert bad.status_code == 400 and "plus court que la durée" in bad.get_data(as_text=True)
+    done = post(
+        c["coordinator"],
+        f"{page}/reschedule",
+        {
+            "reschedule-start": "2026-05-01",
+            "reschedule-term_months": "24",
+            "reschedule-grace_months": "3",
+            "reschedule-reason": "difficultés passagères",
+        },
+        page,
+    )
+    assert done.status_code == 302
+    advance = advance_of(app)
+    assert advance.status == "repaying" and advance.schedule_version == 2
+    with app.app_context():
+        versions = dict(
+            db.session.execute(
+                select(Instalment.version, func.sum(Instalment.amount_cents))
+                .where(Instalment.advance_id == advance_id)
+                .group_by(Instalment.version)
+            ).all()
+        )
+    assert versions == {1: 2_000_000, 2: advance.outstanding_cents}  # the old one kept whole
+
+
+def test_the_sme_sees_its_advances_and_next_instalment_at_home(app, factory, finance):
+    advance_id, c = _running_advance(app, factory, finance)
+    home = c["sme_manager"].get("/").get_data(as_text=True)
+    assert "Mes avances remboursables" in home
+    assert "prochaine échéance : 555,55\u00a0€ le 10 févr. 2026" in home
+    assert "Mes avances remboursables" not in c["outsider"].get("/").get_data(as_text=True)
+
+
+def test_the_fund_over_time_month_by_month(app, factory, finance):
+    from marketplace.advances.services import fund_history
+
+    advance_id, c = _running_advance(app, factory, finance, on="2026-01-10")
+    with app.app_context():
+        history = fund_history(db.session.get(Fund, finance.fund_id), date(2026, 3, 15))
+    assert history[0] == ("2012-03", 10_000_000, 0, 10_000_000)
+    assert history[-1] == ("2026-03", 10_000_000, 2_000_000, 8_000_000)
+    assert len(history) == (2026 - 2012) * 12 + 1
+    page = c["coordinator"].get(f"/funds/{finance.fund_id}").get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "Le fonds dans le temps" in page
