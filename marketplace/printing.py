@@ -13,6 +13,9 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from flask import Response, abort, current_app
+from flask_babel import gettext as _
+
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it loads are missing."""
@@ -43,3 +46,21 @@ def html_to_pdf(html: str, static_folder: str, static_url: str = "/static/") -> 
 
     document = HTML(string=html, base_url="http://pdf.invalid/", url_fetcher=StaticFilesOnly())
     return document.write_pdf()
+
+
+def pdf_download(html: str, filename_stem: str) -> Response:
+    """The page as a PDF attachment; without WeasyPrint or Pango, a 503 that says to use
+    the printable page (and the log says what to install)."""
+    try:
+        pdf = html_to_pdf(html, current_app.static_folder)
+    except PdfUnavailable as error:
+        current_app.logger.error("%s", error)
+        abort(
+            503,
+            description=_("PDF output is not available on this server; use the printable page."),
+        )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename_stem}.pdf"'},
+    )

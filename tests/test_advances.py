@@ -252,6 +252,10 @@ def test_the_whole_life_of_an_advance(app, factory, finance):
         and "récusé" in minutes
         and "Accord de la banque" in minutes
     )
+    pdf = c["coordinator"].get(f"{session_page}/minutes.pdf")
+    if pdf.status_code != 503:  # 503: WeasyPrint cannot load Pango on this machine
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+        assert 'filename="pv-' in pdf.headers["Content-Disposition"]
 
     # The contract waits for the conditions to be lifted.
     response = post(c["coordinator"], f"{page}/contract", {}, page)

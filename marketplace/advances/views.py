@@ -6,9 +6,7 @@ from datetime import date, datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -63,7 +61,7 @@ from marketplace.forms import commit_or_show, select_choices
 from marketplace.i18n import format_euros
 from marketplace.paging import keyset_page
 from marketplace.params import choice_arg, int_arg
-from marketplace.printing import PdfUnavailable, html_to_pdf
+from marketplace.printing import pdf_download
 
 bp = Blueprint("advances", __name__)
 ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
@@ -837,17 +835,5 @@ def minutes_pdf(session_id: int):
     session = _get(CommitteeSession, session_id)
     if not _committee_visible(session.committee):
         abort(404)
-    try:
-        pdf = html_to_pdf(_minutes_html(session), current_app.static_folder)
-    except PdfUnavailable as error:
-        current_app.logger.error("%s", error)
-        abort(
-            503,
-            description=_("PDF output is not available on this server; use the printable page."),
-        )
     name = f"pv-{session.committee.name}-{session.held_on.isoformat()}".replace(" ", "-")
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
-    )
+    return pdf_download(_minutes_html(session), name)

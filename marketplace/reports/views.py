@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -46,7 +45,7 @@ from marketplace.needs.models import Need
 from marketplace.offers.models import Offer
 from marketplace.paging import bounded_count
 from marketplace.params import choice_arg, int_arg, period_args
-from marketplace.printing import PdfUnavailable, html_to_pdf
+from marketplace.printing import pdf_download
 from marketplace.reports.chart import burn_up_svg
 from marketplace.reports.dashboard import burn_up, convention_standing
 from marketplace.reports.programme import ReportFilters, build_report, hours_number
@@ -249,19 +248,7 @@ def reports():
 def reports_pdf():
     """The printable report (heading: programme, convention, period, issue date) as a PDF."""
     html, head = _report_page(printable=True)
-    try:
-        pdf = html_to_pdf(html, current_app.static_folder)
-    except PdfUnavailable as error:
-        current_app.logger.error("%s", error)
-        abort(
-            503,
-            description=_("PDF output is not available on this server; use the printable page."),
-        )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{head.filename_stem}.pdf"'},
-    )
+    return pdf_download(html, head.filename_stem)
 
 
 def _export_context():
