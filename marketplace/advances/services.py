@@ -459,28 +459,37 @@ def disburse(user: User, advance: Advance, cents: int, on: date, now: datetime) 
 
 
 def draw_schedule(advance: Advance, start: date) -> list[Instalment]:
-    """A new schedule version from `start` (the last disbursement, or a rescheduling)."""
-    version = advance.schedule_version + 1
-    rows = [
-        Instalment(
-            advance_id=advance.id,
-            version=version,
-            number=i.number,
-            due_on=i.due_on,
-            amount_cents=i.amount_cents,
-            paid_cents=0,
-        )
-        for i in schedule(
+    """The schedule of the whole amount from `start` (the last disbursement)."""
+    return _new_version(
+        advance,
+        schedule(
             advance.amount_cents,
             advance.term_months,
             advance.grace_months,
             advance.frequency,
             start,
+        ),
+    )
+
+
+def _new_version(advance: Advance, rows) -> list[Instalment]:
+    """Write `rows` (from `money.schedule`) as the advance's next schedule version; the
+    earlier versions stay as they were."""
+    version = advance.schedule_version + 1
+    instalments = [
+        Instalment(
+            advance_id=advance.id,
+            version=version,
+            number=r.number,
+            due_on=r.due_on,
+            amount_cents=r.amount_cents,
+            paid_cents=0,
         )
+        for r in rows
     ]
-    db.session.add_all(rows)
+    db.session.add_all(instalments)
     advance.schedule_version = version
-    return rows
+    return instalments
 
 
 def reschedule(
@@ -496,45 +505,22 @@ def reschedule(
     was, with what it received). From arrears or default; the advance is repaying again."""
     if "officer" not in capacities(user, advance):
         raise NotAllowed(_l("Only the fund's coordinators reschedule."))
-    if advance.status not in (S.IN_ARREARS, S.DEFAULTED, S.REPAYING):
+    if advance.status not in TRANSITIONS["reschedule"].sources:
         raise InvalidTransition(_l("Only an advance being repaid is rescheduled."), field="start")
     left = advance.outstanding_cents
     try:
         rows = schedule(left, term_months, grace_months, advance.frequency, start)
     except BadSchedule as error:
         raise DomainError(error.message, field=error.field) from None
-    version = advance.schedule_version + 1
-    db.session.add_all(
-        Instalment(
-            advance_id=advance.id,
-            version=version,
-            number=r.number,
-            due_on=r.due_on,
-            amount_cents=r.amount_cents,
-            paid_cents=0,
-        )
-        for r in rows
-    )
-    advance.schedule_version = version
-    before = advance.status
-    if before != S.REPAYING:
-        done = db.session.execute(
-            update(Advance)
-            .where(Advance.id == advance.id, Advance.status == before)
-            .values(status=S.REPAYING, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if done != 1:
-            raise InvalidTransition(_l("The advance changed meanwhile; reload the page."))
-        db.session.refresh(advance)
+    _new_version(advance, rows)
     note = _(
         "version %(n)s: %(left)s over %(count)s instalments — %(why)s",
-        n=version,
+        n=advance.schedule_version,
         left=format_euros(left),
         count=len(rows),
         why=reason.strip(),
     )
-    record(advance, user, "reschedule", before, S.REPAYING, now, note)
+    move(advance, "reschedule", user, now, note)
 
 
 def next_instalments(organisation_id: int) -> list[tuple[Advance, Instalment | None]]:
@@ -625,7 +611,7 @@ def record_repayment(
         raise NotAllowed(_l("Only the fund's coordinators record repayments."))
     if cents <= 0:
         raise DomainError(_l("The amount must be positive."), field="amount")
-    if advance.status not in (S.REPAYING, S.IN_ARREARS, S.DEFAULTED):
+    if advance.status not in TRANSITIONS["repay_all"].sources:  # being repaid
         raise InvalidTransition(
             _l(
                 "Advance %(ref)s is not being repaid (%(status)s).",

@@ -40,6 +40,9 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "fall_behind": Transition(frozenset({A.REPAYING}), A.IN_ARREARS, frozenset({"system"})),
     "catch_up": Transition(frozenset({A.IN_ARREARS}), A.REPAYING, frozenset({"system"})),
+    "reschedule": Transition(
+        frozenset({A.REPAYING, A.IN_ARREARS, A.DEFAULTED}), A.REPAYING, frozenset({"officer"})
+    ),
     "repay_all": Transition(
         frozenset({A.REPAYING, A.IN_ARREARS, A.DEFAULTED}), A.REPAID, frozenset({"system"})
     ),
@@ -49,8 +52,6 @@ TRANSITIONS: dict[str, Transition] = {
 
 # What people may still edit: the application before the committee sees it.
 EDITABLE = frozenset({A.DRAFT, A.SUBMITTED, A.ADJOURNED})
-# Money has left the fund and not all came back.
-RUNNING = frozenset({A.DISBURSED, A.REPAYING, A.IN_ARREARS, A.DEFAULTED})
 
 
 def allowed(action: str, status: str, capacities: set[str]) -> bool:
