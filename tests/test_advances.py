@@ -663,3 +663,23 @@ def test_the_fund_over_time_month_by_month(app, factory, finance):
     assert len(history) == (2026 - 2012) * 12 + 1
     page = c["coordinator"].get(f"/funds/{finance.fund_id}").get_data(as_text=True)
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and "Le fonds dans le temps" in page
+
+
+def test_the_edit_form_starts_from_the_amounts_as_typed_cents_included(app, factory, finance):
+    c = clients(app, factory, finance)
+    assert apply(c, {"amount": "20 000,50", "cofinancing": "60 000,25"}).status_code == 302
+    advance = advance_of(app)
+    form = c["sme_manager"].get(f"/advances/{advance.id}/edit").get_data(as_text=True)
+    assert 'value="20000,50"' in form and 'value="60000,25"' in form
+    assert 'value="Banque Populaire"' in form
+    page = f"/advances/{advance.id}/edit"
+    resent = post(
+        c["sme_manager"],
+        page,
+        {**APPLICATION, "amount": "20000,50", "cofinancing": "60000,25"},
+        page,
+    )
+    assert resent.status_code == 302
+    with app.app_context():
+        saved = db.session.get(Advance, advance.id)
+        assert saved.amount_cents == 2_000_050 and saved.cofinancing_cents == 6_000_025

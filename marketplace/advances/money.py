@@ -29,6 +29,12 @@ def parse_euros(text: str) -> int:
     return int(euros) * 100 + int((cents or "0").ljust(2, "0"))
 
 
+def euros_text(cents: int) -> str:
+    """Cents as a form shows them back, read again by `parse_euros`: « 15000 », « 15000,50 »."""
+    euros, rest = divmod(cents, 100)
+    return f"{euros},{rest:02d}" if rest else str(euros)
+
+
 def add_months(start: date, months: int) -> date:
     """The same day `months` later, or the month's last day when it has no such day."""
     index = start.year * 12 + start.month - 1 + months

@@ -52,6 +52,7 @@ from marketplace.advances.models import (
     FundMovement,
     Repayment,
 )
+from marketplace.advances.money import euros_text
 from marketplace.advances.states import EDITABLE, allowed
 from marketplace.charts import line_chart_svg
 from marketplace.conventions.models import Territory
@@ -167,7 +168,7 @@ def edit_advance(advance_id: int):
     caps = services.capacities(current_user, advance)
     if not caps or advance.status not in EDITABLE:
         abort(403)
-    form = AdvanceForm(obj=None if request.method == "POST" else _form_data(advance))
+    form = AdvanceForm(data=None if request.method == "POST" else _form_data(advance))
     del form.organisation_id
     if "officer" not in caps:
         del form.analysis
@@ -193,27 +194,22 @@ def edit_advance(advance_id: int):
     return render_template("advances/form.html", form=form, advance=advance), status
 
 
-class _Values:
-    def __init__(self, **values):
-        self.__dict__.update(values)
-
-
-def _form_data(advance: Advance) -> _Values:
+def _form_data(advance: Advance) -> dict:
+    """The application as its edit form starts (amounts as they were typed, cents kept)."""
     first = advance.cofinancings[0] if advance.cofinancings else None
-    return _Values(
-        amount=f"{advance.amount_cents // 100}"
-        + (f",{advance.amount_cents % 100:02d}" if advance.amount_cents % 100 else ""),
-        purpose=advance.purpose,
-        term_months=advance.term_months,
-        grace_months=advance.grace_months,
-        frequency=advance.frequency,
-        headcount=advance.headcount,
-        jobs_to_create=advance.jobs_to_create,
-        jobs_to_preserve=advance.jobs_to_preserve,
-        lender=first.lender if first else "",
-        cofinancing=f"{first.amount_cents // 100}" if first else "",
-        analysis=advance.analysis,
-    )
+    return {
+        "amount": euros_text(advance.amount_cents),
+        "purpose": advance.purpose,
+        "term_months": advance.term_months,
+        "grace_months": advance.grace_months,
+        "frequency": advance.frequency,
+        "headcount": advance.headcount,
+        "jobs_to_create": advance.jobs_to_create,
+        "jobs_to_preserve": advance.jobs_to_preserve,
+        "lender": first.lender if first else "",
+        "cofinancing": euros_text(first.amount_cents) if first else "",
+        "analysis": advance.analysis,
+    }
 
 
 @bp.route("/advances/<int:advance_id>")
