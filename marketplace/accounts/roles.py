@@ -26,6 +26,8 @@ ROLE_ORG_KIND = {
 }
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+# Every role: the routes any logged-in person may open (object checks come after).
+ALL_ROLES = tuple(Role)
 
 
 class CommandLineOperator:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import clock
 from marketplace.accounts.models import Organisation, User
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import OrgKind, Role
+from marketplace.accounts.roles import ALL_ROLES, OrgKind, Role
 from marketplace.advances import committee as committees
 from marketplace.advances import services
 from marketplace.advances.forms import (
@@ -65,7 +65,7 @@ from marketplace.params import choice_arg, int_arg
 from marketplace.printing import pdf_download
 
 bp = Blueprint("advances", __name__)
-ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+ANYONE = ALL_ROLES
 PEOPLE_ACTIONS = ("submit", "withdraw", "contract", "default", "write_off")
 
 

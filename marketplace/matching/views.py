@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.conventions.models import ConventionStatus
 from marketplace.conventions.services import conventions_for
 from marketplace.extensions import db
@@ -28,7 +28,7 @@ from marketplace.matching.vocabulary import default_vocabulary
 from marketplace.paging import keyset_page
 
 bp = Blueprint("matching", __name__, url_prefix="/proposals")
-ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+ANYONE = ALL_ROLES
 
 
 @bp.app_template_filter("explain")

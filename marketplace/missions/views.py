@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.accounts.services import user_by_calendar_token
 from marketplace.conventions.models import ConventionGroup
 from marketplace.conventions.services import conventions_for
@@ -36,7 +36,7 @@ from marketplace.quota import services as quota
 from marketplace.urls import external_url
 
 bp = Blueprint("missions", __name__, url_prefix="/missions")
-ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+ANYONE = ALL_ROLES
 
 
 def _text(name: str, required: bool = False, limit: int = 2000) -> str | None:

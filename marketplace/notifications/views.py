@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.extensions import db
 from marketplace.mail.models import OutboxMail
 from marketplace.notifications.services import mark_all_read, recent, unread_count
 
 bp = Blueprint("notifications", __name__)
-ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+ANYONE = ALL_ROLES
 
 
 @bp.app_context_processor

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace import clock
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.forms import select_choices
@@ -35,7 +35,7 @@ from marketplace.offers.services import (
 )
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
-READERS = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+READERS = ALL_ROLES
 AUTHORS = (Role.VOLUNTEER, Role.GROUP_REFERENT)
 LOAD = (joinedload(Offer.organisation), joinedload(Offer.expert))
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 from marketplace import clock
 from marketplace.accounts.models import Organisation
 from marketplace.accounts.permissions import role_required
-from marketplace.accounts.roles import Role
+from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.catalog import CATEGORIES, category_label
 from marketplace.conventions.forms import HoursPerDayForm
 from marketplace.conventions.models import Convention, ConventionGroup, Territory
@@ -61,7 +61,7 @@ from marketplace.reports.tables import (
 from marketplace.spreadsheets import csv_row, people_csv, xlsx_append
 
 bp = Blueprint("reports", __name__)
-ANYONE = (Role.SME_MANAGER, Role.VOLUNTEER, Role.GROUP_REFERENT, Role.COORDINATOR, Role.ADMIN)
+ANYONE = ALL_ROLES
 PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
 DASHBOARD_MISSIONS = 10  # the newest on the dashboard; the missions list has them all
 
