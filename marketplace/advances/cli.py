@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from marketplace.extensions import db
 advances_cli = AppGroup("advances", help="Repayable advances: schedules and repayments.")
 
 BANK_COLUMNS = ("date", "amount", "reference")
+ADVANCE_REF = re.compile(r"A-\d{6,}")  # as written by create_advance: A-000001
 
 
 def _euros(cents: int) -> str:
@@ -48,8 +50,8 @@ def schedule_command(ref: str) -> None:
 
 def read_bank_file(text: str) -> tuple[list[tuple[int, date, int, Advance]], list[str]]:
     """The rows of a bank statement (date;amount;reference, or with commas), each matched
-    to the advance whose reference (A-000001) its reference holds. Errors name the row and
-    the column."""
+    to the advance whose reference (A-000001) its reference holds; only the advances the
+    file names are read. Errors name the row and the column."""
     sample = text.lstrip("\ufeff")
     dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", delimiters=";,")
     reader = csv.DictReader(io.StringIO(sample), dialect=dialect)
@@ -58,9 +60,15 @@ def read_bank_file(text: str) -> tuple[list[tuple[int, date, int, Advance]], lis
         return [], [
             f"header: missing column(s) {', '.join(missing)} (expected {';'.join(BANK_COLUMNS)})"
         ]
-    advances = {a.ref: a for a in db.session.scalars(select(Advance))}
+    lines = list(reader)
+    named = {ref for row in lines for ref in ADVANCE_REF.findall(row["reference"] or "")}
+    advances = (
+        {a.ref: a for a in db.session.scalars(select(Advance).where(Advance.ref.in_(named)))}
+        if named
+        else {}
+    )
     rows, errors = [], []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(lines, start=2):
         try:
             on = date.fromisoformat((row["date"] or "").strip())
         except ValueError:
@@ -71,7 +79,9 @@ def read_bank_file(text: str) -> tuple[list[tuple[int, date, int, Advance]], lis
         except BadAmount:
             errors.append(f"row {number}, column amount: {row['amount']!r} is not an amount")
             continue
-        found = [ref for ref in advances if ref in (row["reference"] or "")]
+        found = sorted(
+            {ref for ref in ADVANCE_REF.findall(row["reference"] or "") if ref in advances}
+        )
         if len(found) != 1:
             errors.append(
                 f"row {number}, column reference: {row['reference']!r} names "
