@@ -11,11 +11,11 @@ from __future__ import annotations
 import http.client
 import re
 import secrets
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
 
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.missions.models import Mission
 from marketplace.needs.models import Need
@@ -106,7 +106,8 @@ def test_a_mission_from_need_to_report_as_the_five_roles(app, runner, demo_node,
     request.addfinalizer(driver.quit)
     request.addfinalizer(lambda: keep_screenshot_on_failure(request, driver))
     visit = Visit(driver, demo_node)
-    today = date.today().isoformat()
+    with app.app_context():  # the programme's date (Europe/Paris), as the node reads it
+        today = clock.today().isoformat()
 
     # The SME manager: an empty home says what to do; the need is published in one step.
     home = visit.log_in(SME)
