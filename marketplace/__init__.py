@@ -67,6 +67,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.admin.views import bp as admin_bp
     from marketplace.advances.views import bp as advances_bp
+    from marketplace.impact.views import bp as impact_bp
     from marketplace.imports.views import bp as imports_bp
     from marketplace.ledger.views import bp as ledger_bp
     from marketplace.main.views import bp as main_bp
@@ -76,6 +77,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from marketplace.needs.views import bp as needs_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.offers.views import bp as offers_bp
+    from marketplace.reports.funder_views import bp as programme_bp
     from marketplace.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -92,6 +94,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(advances_bp)
+    app.register_blueprint(impact_bp)
+    app.register_blueprint(programme_bp)
 
     from marketplace import cli, http_errors
     from marketplace.matching.incremental import connect_signals

@@ -147,14 +147,20 @@ def geo_import(path: str) -> None:
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no user.")
-def demo_load(if_empty: bool) -> None:
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Also load the territories' past since 2012 (advances, missions, follow-ups).",
+)
+def demo_load(if_empty: bool, history: bool) -> None:
     """Load the demo territories, convention, organisations and accounts (idempotent)."""
 
     if if_empty and not database_is_empty():
         click.echo("Database not empty: demo data not loaded.")
         return
     try:
-        created = load_demo(current_app.config["PASSWORD_HASH_METHOD"])
+        created = load_demo(current_app.config["PASSWORD_HASH_METHOD"], history=history)
         db.session.commit()
     except Exception:
         db.session.rollback()

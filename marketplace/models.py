@@ -8,6 +8,7 @@ from marketplace.conventions.models import (
     convention_coordinators,
 )
 from marketplace.geo.models import Commune
+from marketplace.impact.models import FollowUp, FollowUpEvent, Project
 from marketplace.imports.models import ImportBatch
 from marketplace.jobs.models import JobLock, JobRun
 from marketplace.ledger.models import LedgerEntry
@@ -20,6 +21,9 @@ from marketplace.notifications.models import Notification, SentAlert
 from marketplace.offers.models import Offer
 
 __all__ = [
+    "FollowUp",
+    "FollowUpEvent",
+    "Project",
     "JobLock",
     "LedgerEntry",
     "SentAlert",

@@ -54,13 +54,17 @@ def test_demo_has_the_expected_programme(runner, app):
         territories = set(db.session.scalars(text("SELECT name FROM territories")))
         assert {"Terres de Lorraine", "Bassin de Longwy"} <= territories
         quota, per_day, start, end = db.session.execute(
-            text("SELECT quota_minutes, minutes_per_day, starts_on, ends_on FROM conventions")
+            text(
+                "SELECT quota_minutes, minutes_per_day, starts_on, ends_on FROM conventions "
+                "WHERE status = 'active'"
+            )
         ).one()
         partners = dict(
             db.session.execute(
                 text(
                     "SELECT o.name, g.committed_minutes FROM convention_groups g "
-                    "JOIN organisations o ON o.id = g.organisation_id"
+                    "JOIN organisations o ON o.id = g.organisation_id "
+                    "JOIN conventions c ON c.id = g.convention_id WHERE c.status = 'active'"
                 )
             ).all()
         )
@@ -138,7 +142,8 @@ def test_demo_finance_tells_the_terres_de_lorraine_story(runner, app):
         statuses = sorted(
             a.status for a in db.session.query(Advance).filter_by(fund_id=lorraine.id)
         )
-        assert statuses == ["repaid", "repaying", "submitted", "written_off"]
+        assert set(statuses) == {"repaid", "repaying", "submitted", "written_off"}
+        assert statuses.count("written_off") == 1  # every advance repaid but one
         assert lorraine.written_off_cents > 0
         assert "Fonds Alizé Bassin de Longwy" in funds
         saint_gobain = db.session.query(CommitteeMember).filter_by(name="Rémi Lefèvre").one()

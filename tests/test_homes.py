@@ -31,7 +31,7 @@ def _as(app, role: str, index: int = 0):
 
 
 def test_each_role_sees_what_waits_for_it_with_a_link(app, runner):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     with app.app_context():
         # A session of the demo declared held but not confirmed yet, and one disputed.
         sessions = db.session.scalars(
@@ -66,7 +66,7 @@ def test_the_navigation_folds_on_small_screens_without_script(client, login_as):
 
 
 def test_long_lists_carry_their_column_names_for_small_screens(client, login_as, runner):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     login_as("admin")
     for path in ("/needs", "/offers", "/missions", "/proposals"):
         page = client.get(path).get_data(as_text=True)

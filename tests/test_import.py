@@ -305,7 +305,7 @@ def test_the_xlsx_report_stores_a_formula_title_as_text(runner, app, client, fac
 
     from tests.conftest import login
 
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     runner.invoke(args=["jobs", "run", "log-delivered-days"])  # the demo's days, in the report
     with app.app_context():
         need = db.session.scalar(select(Need).where(Need.ref == "N-DEMO-1"))

@@ -53,7 +53,7 @@ def titles(app) -> dict[str, str]:
 
 
 def test_a_coordinator_imports_only_inside_their_conventions(runner, app, tmp_path):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     before = titles(app)
     path = write(
         tmp_path,
@@ -80,7 +80,7 @@ def test_a_coordinator_imports_only_inside_their_conventions(runner, app, tmp_pa
 
 def test_a_need_outside_the_importers_scope_is_never_updated(runner, app, tmp_path):
     """F1: the coordinator retitled, through an import, a need of the other territory."""
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     before = titles(app)
     hijack = need_row("N-DEMO-5", "Fonderie du Pays-Haut", title="Titre détourné", place=LONGWY)
     path = write(tmp_path, "n.csv", NEED_HEADER, [hijack])
@@ -92,7 +92,7 @@ def test_a_need_outside_the_importers_scope_is_never_updated(runner, app, tmp_pa
 
 def test_a_need_tied_to_a_mission_or_moved_to_another_sme_is_a_row_error(runner, app, tmp_path):
     """F1: a matched need with an approved mission was moved to another SME, days 1 -> 50."""
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     before = titles(app)
     with app.app_context():
         matched = db.session.scalar(select(Need).where(Need.ref == "N-DEMO-1"))
@@ -111,7 +111,7 @@ def test_a_need_tied_to_a_mission_or_moved_to_another_sme_is_a_row_error(runner,
 
 
 def test_an_offer_of_a_group_outside_the_conventions_is_refused(runner, app, tmp_path):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     rows = [
         offer_row("O-IMP-1", "Michelin", "nouvel.expert@michelin-demo.example"),
         offer_row("O-IMP-2", "Arcelor Démo", "expert@arcelor-demo.example"),
@@ -129,7 +129,7 @@ def test_an_offer_below_its_reserved_and_delivered_days_is_found_in_the_preview(
     client, runner, app, tmp_path
 ):
     """F5: the preview said 0 errors, then applying broke the capacity CHECK (a 500)."""
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     with app.app_context():
         offer = db.session.scalar(select(Offer).where(Offer.ref == "O-DEMO-3"))
         offer.minutes_delivered = 3 * 420  # delivered by a mission cancelled since
@@ -154,7 +154,7 @@ def test_an_offer_below_its_reserved_and_delivered_days_is_found_in_the_preview(
 
 
 def test_the_command_line_says_whom_it_imports_as(runner, app, tmp_path):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     path = write(tmp_path, "n.csv", NEED_HEADER, [need_row("N-IMP-9", "Scierie de Toul")])
     result = runner.invoke(args=["import", "needs", path])
     assert result.exit_code == 0 and "importing as an administrator" in result.output

@@ -209,6 +209,7 @@ def test_missed_jobs_are_those_whose_last_schedule_passed_without_a_run(app, db)
             "log-delivered-days",
             "refresh-proposals",
             "advance-arrears",  # never ran
+            "impact-follow-up",  # never ran
             "remind",
         ]
         # At 00:30 yesterday's 02:00 run is the last one due: nothing of the ledger is missed.

@@ -434,7 +434,7 @@ def test_search_as_a_coordinator_of_some_territories(client, runner, app):
     """Regression: a coordinator's list is limited by an IN over their territories."""
     from marketplace.demo import ACCOUNTS
 
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     _import_dev(runner)
     coordinator = next(a for a in ACCOUNTS if a.role == "coordinator")
     login(client, coordinator.email, coordinator.password)

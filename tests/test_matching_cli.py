@@ -13,7 +13,9 @@ from tests.test_import import DEV
 
 
 def _import_dev(runner):
-    runner.invoke(args=["demo", "load"])  # the demo communes locate the rows without lat/lon
+    runner.invoke(
+        args=["demo", "load", "--no-history"]
+    )  # the demo communes locate the rows without lat/lon
     for kind in ("needs", "offers"):
         result = runner.invoke(args=["import", kind, str(DEV / f"{kind}.csv")])
         assert result.exit_code == 0, result.output
@@ -86,7 +88,7 @@ def test_publishing_computes_proposals_shown_to_each_side(runner, app, client, f
     from marketplace.offers.models import Offer
     from tests.conftest import login
 
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     manager = factory.user(role="sme_manager")
     expert = factory.user(role="volunteer")
     with app.app_context():

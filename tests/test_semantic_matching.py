@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _import_own_set(runner):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     for kind in ("needs", "offers"):
         result = runner.invoke(args=["import", kind, str(DEV / f"{kind}.csv")])
         assert result.exit_code == 0, result.output

@@ -22,6 +22,10 @@ class Organisation(db.Model):
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon_range"),
         CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount_positive"),
+        CheckConstraint(
+            "daily_cost_cents IS NULL OR daily_cost_cents BETWEEN 5000 AND 300000",
+            name="daily_cost_bounds",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +34,8 @@ class Organisation(db.Model):
     siren: Mapped[str | None] = mapped_column(String(9), unique=True)
     naf_code: Mapped[str | None] = mapped_column(String(6))
     headcount: Mapped[int | None] = mapped_column(Integer)
+    # A group's declared cost of one expert day, in cents (the value of the days it lends).
+    daily_cost_cents: Mapped[int | None] = mapped_column(Integer)
     postcode: Mapped[str | None] = mapped_column(String(5))
     commune: Mapped[str | None] = mapped_column(String(120))
     lat: Mapped[float | None] = mapped_column(Float)
@@ -46,7 +52,13 @@ class Organisation(db.Model):
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role"),
+        CheckConstraint(
+            "daily_cost_cents IS NULL OR daily_cost_cents BETWEEN 5000 AND 300000",
+            name="daily_cost_bounds",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -61,6 +73,8 @@ class User(db.Model):
     # The private calendar feed's token, as its SHA-256 (the token itself is shown once).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # An expert's own daily cost, in cents, when their group declares one per expert.
+    daily_cost_cents: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

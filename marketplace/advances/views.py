@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -366,46 +367,54 @@ def lift(advance_id: int, condition_id: int):
     return redirect(url_for("advances.show_advance", advance_id=advance.id))
 
 
+STATUS_LABELS = {
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "on_agenda": _l("on a committee's agenda"),
+    "adjourned": _l("adjourned"),
+    "approved": _l("approved"),
+    "refused": _l("refused"),
+    "withdrawn": _l("withdrawn"),
+    "contracted": _l("contracted"),
+    "disbursed": _l("partly disbursed"),
+    "repaying": _l("repaying"),
+    "in_arrears": _l("in arrears"),
+    "repaid": _l("repaid"),
+    "defaulted": _l("defaulted"),
+    "written_off": _l("written off"),
+}
+
+
 def status_text(status: str) -> str:
-    return {
-        "draft": _("draft"),
-        "submitted": _("submitted"),
-        "on_agenda": _("on a committee's agenda"),
-        "adjourned": _("adjourned"),
-        "approved": _("approved"),
-        "refused": _("refused"),
-        "withdrawn": _("withdrawn"),
-        "contracted": _("contracted"),
-        "disbursed": _("partly disbursed"),
-        "repaying": _("repaying"),
-        "in_arrears": _("in arrears"),
-        "repaid": _("repaid"),
-        "defaulted": _("defaulted"),
-        "written_off": _("written off"),
-    }[status]
+    # one translation per call (the dict is built once; the labels are lazy)
+    return str(STATUS_LABELS[status])
+
+
+ACTION_LABELS = {
+    "create": _l("application created"),
+    "edit": _l("application edited"),
+    "submit": _l("submitted"),
+    "withdraw": _l("withdrawn"),
+    "put_on_agenda": _l("put on a committee's agenda"),
+    "approve": _l("approved by the committee"),
+    "refuse": _l("refused by the committee"),
+    "adjourn": _l("adjourned by the committee"),
+    "contract": _l("contract signed"),
+    "disburse_part": _l("tranche paid out"),
+    "disburse_all": _l("paid out in full: repayments start"),
+    "repayment": _l("repayment received"),
+    "fall_behind": _l("in arrears"),
+    "catch_up": _l("back on schedule"),
+    "repay_all": _l("repaid in full"),
+    "reschedule": _l("rescheduled"),
+    "default": _l("declared in default"),
+    "write_off": _l("written off"),
+}
 
 
 def action_text(action: str) -> str:
-    return {
-        "create": _("application created"),
-        "edit": _("application edited"),
-        "submit": _("submitted"),
-        "withdraw": _("withdrawn"),
-        "put_on_agenda": _("put on a committee's agenda"),
-        "approve": _("approved by the committee"),
-        "refuse": _("refused by the committee"),
-        "adjourn": _("adjourned by the committee"),
-        "contract": _("contract signed"),
-        "disburse_part": _("tranche paid out"),
-        "disburse_all": _("paid out in full: repayments start"),
-        "repayment": _("repayment received"),
-        "fall_behind": _("in arrears"),
-        "catch_up": _("back on schedule"),
-        "repay_all": _("repaid in full"),
-        "reschedule": _("rescheduled"),
-        "default": _("declared in default"),
-        "write_off": _("written off"),
-    }.get(action, action)
+    label = ACTION_LABELS.get(action)
+    return action if label is None else str(label)
 
 
 @bp.app_context_processor

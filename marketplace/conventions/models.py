@@ -52,6 +52,8 @@ class Territory(db.Model):
     departement: Mapped[str] = mapped_column(String(3))
     centre_lat: Mapped[float] = mapped_column(Float)
     centre_lon: Mapped[float] = mapped_column(Float)
+    # Inhabitants, when known: the report then gives figures per 10,000 inhabitants.
+    population: Mapped[int | None] = mapped_column(Integer)
 
     conventions: Mapped[list[Convention]] = relationship(back_populates="territory")
 

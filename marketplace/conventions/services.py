@@ -184,3 +184,18 @@ def set_hours_per_day(actor: User, convention: Convention, minutes: int) -> None
             .execution_options(synchronize_session=False)
         )
     db.session.refresh(convention)
+
+
+def visible_conventions(user) -> list[Convention]:
+    """Coordinators their conventions, admins all, referents those their group is partner of."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return conventions_for(user)
+    if user.role == Role.GROUP_REFERENT:
+        return list(
+            db.session.scalars(
+                select(Convention)
+                .join(ConventionGroup)
+                .where(ConventionGroup.organisation_id == user.organisation_id)
+            )
+        )
+    return []

@@ -29,6 +29,7 @@ ORGANISATIONS = [
         "siren": "200000008",
         "naf_code": "24.51Z",
         "headcount": 2000,
+        "daily_cost_cents": 62_000,  # an expert day, declared for its sponsorship file
         "postcode": "54700",
         "commune": "Pont-à-Mousson",
         "territory": "Terres de Lorraine",
@@ -39,6 +40,7 @@ ORGANISATIONS = [
         "siren": "300000007",
         "naf_code": "22.11Z",
         "headcount": 19000,
+        "daily_cost_cents": 68_000,
         "postcode": "63100",
         "commune": "Clermont-Ferrand",
         "territory": None,

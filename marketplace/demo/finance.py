@@ -50,7 +50,10 @@ FUNDS = [
     {
         "territory": "Bassin de Longwy",
         "name": "Fonds Alizé Bassin de Longwy",
-        "contributions": [("Groupe sidérurgique du bassin", 25_000_000, date(2014, 6, 1))],
+        "contributions": [
+            ("Groupe sidérurgique du bassin", 25_000_000, date(2014, 6, 1)),
+            ("Région Grand Est", 10_000_000, date(2017, 1, 10)),
+        ],
         "committee": "Comité d'agrément Alizé Bassin de Longwy",
         "members": [
             ("Hélène Marchal", None, None, "operator", date(2014, 6, 1)),

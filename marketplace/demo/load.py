@@ -27,6 +27,7 @@ from marketplace.demo.data import (
     TERRITORIES,
 )
 from marketplace.demo.finance import load_finance
+from marketplace.demo.history import load_history
 from marketplace.durations import DEFAULT_MINUTES_PER_DAY, days_to_minutes
 from marketplace.extensions import db
 from marketplace.geo.services import DEMO_COMMUNES, Geocoder, import_communes
@@ -55,7 +56,7 @@ def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count(User.id)))
 
 
-def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
+def load_demo(hash_method: str, today: date | None = None, history: bool = True) -> dict[str, int]:
     """Create whatever demo record is missing; returns how many of each were created."""
     today = today or clock.today()
     created = {
@@ -132,6 +133,8 @@ def load_demo(hash_method: str, today: date | None = None) -> dict[str, int]:
     created["missions"] += _demo_missions(today)
     created["needs and offers"] += _demo_market(today)
     created["advances"] = load_finance(today)
+    if history:
+        created["projects followed"] = load_history(today)
     return created
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 
 from marketplace.accounts.services import purge_login_attempts
 from marketplace.advances.services import flag_arrears
+from marketplace.impact.services import send_surveys
 from marketplace.ledger.services import log_delivered_days
 from marketplace.listings.services import expire_listings
 from marketplace.mail.services import send_outbox
@@ -29,6 +30,10 @@ from marketplace.quota.services import send_quota_alerts
 
 def arrears(today: date, now: datetime) -> dict:
     return flag_arrears(today, now)
+
+
+def follow_up(today: date, now: datetime) -> dict:
+    return send_surveys(today, now)
 
 
 def purge(today: date, now: datetime) -> dict:

@@ -59,6 +59,13 @@ JOBS: tuple[JobDefinition, ...] = (
         {"hour": 6, "minute": 30},
     ),
     JobDefinition(
+        "impact-follow-up",
+        "Open the projects of newly supported SMEs; send their N+1, N+2, N+3 surveys and "
+        "two reminders, each once",
+        bodies.follow_up,
+        {"hour": 7, "minute": 0},
+    ),
+    JobDefinition(
         "purge-login-attempts",
         "Delete failed logins older than the throttling window",
         bodies.purge,

@@ -127,6 +127,25 @@ def roll_up(rows) -> None:
         )
 
 
+def log_sessions(ids: list[int], now: datetime) -> list:
+    """Log these sessions (held, confirmed) in the ledger, in the caller's transaction: the
+    entries, the counters they move and the sessions' flags. A session logged already adds
+    nothing. Returns the rows inserted."""
+    inserted = []
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        rows = _insert_ignoring_duplicates(chunk, now)
+        quota.deliver([row[:5] for row in rows])
+        roll_up([row[1:6] for row in rows])
+        db.session.execute(
+            update(MissionSession.__table__)
+            .where(among(MissionSession.__table__.c.id, chunk))
+            .values(is_logged=True)
+        )
+        inserted += rows
+    return inserted
+
+
 def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
     """Write one ledger entry per due session, exactly once; commits batch by batch.
 
@@ -142,14 +161,7 @@ def log_delivered_days(today: date, now: datetime, batch: int = BATCH) -> dict:
         ids = list(db.session.scalars(due_sessions(today).limit(batch)))
         if not ids:
             break
-        inserted = _insert_ignoring_duplicates(ids, now)
-        quota.deliver([row[:5] for row in inserted])
-        roll_up([row[1:6] for row in inserted])
-        db.session.execute(
-            update(MissionSession.__table__)
-            .where(among(MissionSession.__table__.c.id, ids))
-            .values(is_logged=True)
-        )
+        inserted = log_sessions(ids, now)
         db.session.commit()
         sessions_logged += len(inserted)
         minutes_logged += sum(row[1] for row in inserted)

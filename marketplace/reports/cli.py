@@ -1,4 +1,5 @@
-"""`flask --app wsgi report --convention ID --format json|csv`: the report's figures."""
+"""`flask --app wsgi report`: the skill-days figures (`--convention ID --format json|csv`)
+and `report programme`, the funder's report (a contract, see docs/domain.md)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import csv
 import io
 import json
 from datetime import date
+from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 from marketplace.accounts.roles import COMMAND_LINE
+from marketplace.conventions.models import Territory
+from marketplace.extensions import db
+from marketplace.reports import funder
 from marketplace.reports.programme import ReportFilters, build_report
 from marketplace.reports.tables import report_table
 
 
-@click.command("report")
+@click.group("report", invoke_without_command=True)
 @with_appcontext
 @click.option("--convention", "convention_id", type=int, help="Convention id (default: all).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
@@ -25,8 +31,12 @@ from marketplace.reports.tables import report_table
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
-def report_command(convention_id, start, end, group_id, category, fmt) -> None:
-    """The programme's figures, as on /reports: projects, missions, days, jobs, ratings."""
+@click.pass_context
+def report_command(ctx, convention_id, start, end, group_id, category, fmt) -> None:
+    """The skill-days figures, as on /reports: projects, missions, days, jobs, ratings.
+    `report programme` is the funder's report."""
+    if ctx.invoked_subcommand is not None:
+        return
     filters = ReportFilters(
         convention_id=convention_id,
         start=start.date() if start else None,
@@ -56,3 +66,57 @@ def report_command(convention_id, start, end, group_id, category, fmt) -> None:
             ensure_ascii=False,
         )
     )
+
+
+def _decimal(value):
+    if isinstance(value, Decimal):
+        return float(value)  # two decimals at most: the JSON number reads back exactly
+    raise TypeError(type(value).__name__)
+
+
+@report_command.command("programme")
+@with_appcontext
+@click.option("--territory", "territory_name", help="Territory name, as on its page.")
+@click.option("--convention", "convention_id", type=int, help="Convention id.")
+@click.option("--with-renewals", is_flag=True, help="The convention and its renewals as one.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+def programme_command(territory_name, convention_id, with_renewals, start, end, fmt) -> None:
+    """The funder's report: projects, advances, skill days, jobs, fund, repayments,
+    leverage, survival at N+3, value of the days, for a territory or a convention."""
+    territory_ids = []
+    if territory_name:
+        territory = db.session.scalar(
+            select(Territory).where(func.lower(Territory.name) == territory_name.strip().lower())
+        )
+        if territory is None:
+            known = ", ".join(db.session.scalars(select(Territory.name).order_by(Territory.name)))
+            raise click.BadParameter(
+                f"no territory named {territory_name!r} (known: {known or 'none'})",
+                param_hint="--territory",
+            )
+        territory_ids = [territory.id]
+    scope = funder.Scope(
+        territory_ids=territory_ids,
+        convention_id=convention_id,
+        with_renewals=with_renewals,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+    )
+    try:
+        columns = funder.build(scope)
+    except funder.ScopeError as error:
+        raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
+    if territory_ids and scope.territory_ids != territory_ids:
+        raise click.BadParameter(
+            "the convention belongs to another territory", param_hint="--convention"
+        )
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(funder.csv_rows(columns, scope))
+        click.echo(out.getvalue(), nl=False)
+        return
+    click.echo(json.dumps(funder.as_json(columns, scope), ensure_ascii=False, default=_decimal))

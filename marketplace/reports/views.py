@@ -32,8 +32,12 @@ from marketplace.accounts.permissions import role_required
 from marketplace.accounts.roles import ALL_ROLES, Role
 from marketplace.catalog import CATEGORIES, category_label
 from marketplace.conventions.forms import HoursPerDayForm
-from marketplace.conventions.models import Convention, ConventionGroup, Territory
-from marketplace.conventions.services import can_manage, conventions_for, set_hours_per_day
+from marketplace.conventions.models import Convention, Territory
+from marketplace.conventions.services import (
+    can_manage,
+    set_hours_per_day,
+    visible_conventions,
+)
 from marketplace.durations import hours_text
 from marketplace.extensions import db
 from marketplace.forms import commit_or_show
@@ -64,21 +68,6 @@ bp = Blueprint("reports", __name__)
 ANYONE = ALL_ROLES
 PAGE_MISSIONS = 200  # the page lists these; the XLSX has them all
 DASHBOARD_MISSIONS = 10  # the newest on the dashboard; the missions list has them all
-
-
-def visible_conventions(user) -> list[Convention]:
-    """Coordinators their conventions, admins all, referents those their group is partner of."""
-    if user.role in (Role.ADMIN, Role.COORDINATOR):
-        return conventions_for(user)
-    if user.role == Role.GROUP_REFERENT:
-        return list(
-            db.session.scalars(
-                select(Convention)
-                .join(ConventionGroup)
-                .where(ConventionGroup.organisation_id == user.organisation_id)
-            )
-        )
-    return []
 
 
 def _visible_convention(convention_id: int) -> Convention:
