@@ -148,3 +148,116 @@ def test_demo_finance_tells_the_terres_de_lorraine_story(runner, app):
         assert "Fonds Alizé Bassin de Longwy" in funds
         saint_gobain = db.session.query(CommitteeMember).filter_by(name="Rémi Lefèvre").one()
         assert saint_gobain.joined_on.year == 2017
+
+
+def test_the_programme_report_gives_the_published_terres_de_lorraine_figures(runner, app):
+    """`flask report programme` on the demo gives the seed's figures, computed from the
+    demo's rows; an independent tally of those rows agrees; Longwy's differ; the fund never
+    lent money it did not have, month by month; a convention with its renewals is one
+    period."""
+    import json
+    from datetime import date
+
+    from marketplace.advances.models import Fund
+    from marketplace.advances.services import fund_history
+
+    runner.invoke(args=["demo", "load"])
+
+    def report(*args):
+        result = runner.invoke(args=["report", "programme", *args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    period = ["--from", "2012-01-01", "--to", "2019-06-30"]
+    tdl = report("--territory", "Terres de Lorraine", *period)
+    assert {
+        k: tdl[k]
+        for k in (
+            "projects",
+            "advances_eur",
+            "skill_days",
+            "jobs_created",
+            "jobs_preserved",
+            "fund_initial_eur",
+            "advances_repaid",
+            "advances_defaulted",
+        )
+    } == {
+        "projects": 45,
+        "advances_eur": 980_000,
+        "skill_days": 129,
+        "jobs_created": 115,
+        "jobs_preserved": 75,
+        "fund_initial_eur": 441_000,
+        "advances_repaid": 39,
+        "advances_defaulted": 1,
+    }
+    assert 6 <= tdl["leverage"] <= 11  # French networks' bank leverage on honour loans
+    assert tdl["value_of_days_eur"] > 0 and tdl["unvalued_days"] == 0
+    with app.app_context():
+        territory = db.session.scalar(
+            text("SELECT id FROM territories WHERE name = 'Terres de Lorraine'")
+        )
+        window = {"t": territory, "a": date(2012, 1, 1), "b": date(2019, 6, 30)}
+        paid = db.session.execute(
+            text(
+                "SELECT a.organisation_id, m.amount_cents, a.status FROM fund_movements m "
+                "JOIN advances a ON a.id = m.advance_id JOIN funds f ON f.id = m.fund_id "
+                "WHERE f.territory_id = :t AND m.kind = 'disbursement' "
+                "AND m.moved_on BETWEEN :a AND :b"
+            ),
+            window,
+        ).all()
+        days = db.session.execute(
+            text(
+                "SELECT n.organisation_id, e.minutes, c.minutes_per_day FROM ledger_entries e "
+                "JOIN missions m ON m.id = e.mission_id JOIN needs n ON n.id = m.need_id "
+                "JOIN conventions c ON c.id = e.convention_id "
+                "WHERE c.territory_id = :t AND e.entry_on BETWEEN :a AND :b"
+            ),
+            window,
+        ).all()
+        smes = {o for o, _c, _s in paid} | {o for o, _m, _p in days}
+        latest = {}
+        for organisation, _year, created, preserved in db.session.execute(
+            text(
+                "SELECT p.organisation_id, f.year, f.jobs_created, f.jobs_preserved "
+                "FROM follow_ups f JOIN projects p ON p.id = f.project_id "
+                "WHERE p.territory_id = :t AND f.answered_at IS NOT NULL ORDER BY f.year"
+            ),
+            {"t": territory},
+        ):
+            latest[organisation] = (created, preserved)
+        assert len(smes) == tdl["projects"]
+        assert sum(c for _o, c, _s in paid) == tdl["advances_eur"] * 100
+        assert sum(m / p for _o, m, p in days) == tdl["skill_days"]
+        assert sum(latest[o][0] for o in smes) == tdl["jobs_created"]
+        assert sum(latest[o][1] for o in smes) == tdl["jobs_preserved"]
+        assert sum(1 for *_x, s in paid if s in ("defaulted", "written_off")) == 1
+        for fund in db.session.query(Fund):
+            for month, _contributed, _outstanding, available in fund_history(fund, date.today()):
+                assert available >= 0, (fund.name, month)
+        first = db.session.scalar(
+            text("SELECT id FROM conventions WHERE name = 'Alizé Terres de Lorraine 2012-2014'")
+        )
+    longwy = report("--territory", "Bassin de Longwy", *period)
+    assert longwy["projects"] != tdl["projects"] and 20 <= longwy["projects"] <= 60
+    assert longwy["advances_defaulted"] == 2 and longwy["jobs_preserved"] > longwy["jobs_created"]
+    alone = report("--convention", str(first))
+    renewed = report("--convention", str(first), "--with-renewals")
+    assert (alone["from"], alone["to"]) == ("2012-03-01", "2014-12-31")
+    assert renewed["from"] == "2012-03-01" and renewed["to"] == "2027-12-31"
+    assert len(renewed["conventions"]) == 5  # 2012, 2015, 2018, 2021, and today's
+    assert renewed["skill_days"] > alone["skill_days"] > 0
+    csv = runner.invoke(
+        args=[
+            "report",
+            "programme",
+            "--territory",
+            "Terres de Lorraine",
+            *period,
+            "--format",
+            "csv",
+        ]
+    )
+    assert "projects,45" in csv.output and "jobs_created,115" in csv.output

@@ -65,7 +65,7 @@ def _path(rule, value: str = "1") -> str:
 @pytest.mark.slow  # about 15 s a role: every GET route x every parameter x every value
 @pytest.mark.parametrize("role", ["admin", "sme_manager"])
 def test_no_get_route_answers_a_server_error(app, runner, client, role, monkeypatch):
-    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load", "--no-history"])
     account = next(a for a in ACCOUNTS if a.role == role)
     assert login(client, account.email, account.password).status_code == 302
     monkeypatch.setattr(app, "request_class", _RecordingRequest)

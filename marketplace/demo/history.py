@@ -413,9 +413,9 @@ def _convention_on(conventions: list[Convention], day: date) -> Convention:
 
 
 def apply_for(admin: User, sme: Organisation, cents: int, day: date, number: int) -> Advance:
-    term = (36, 48, 60)[number % 3]
-    grace = (0, 6, 3)[number % 3]
-    cofinancing = [("Banque partenaire", cents * (5 + number % 6))] if number % 5 else []
+    term = (36, 36, 48)[number % 3]
+    grace = (0, 0, 3)[number % 3]
+    cofinancing = [("Banque partenaire", cents * (6 + number % 6))] if number % 5 else []
     advance = advances.create_advance(
         admin,
         sme,
@@ -447,7 +447,11 @@ def decide_and_pay(admin, committee, day, dossiers, today):
         session,
         list(session.items),
         "approved",
-        {m.id: "for" for m in voters},
+        {
+            m.id: "for"
+            for m in voters
+            if not any(committees.is_recused(m, advance) for advance, _fail in dossiers)
+        },
         [],
         None,
         _at(day),
