@@ -97,6 +97,13 @@ PROTECTED = {
     "advances.minutes": ("GET", "/committee-sessions/999999/minutes", ANY),
     "advances.dossier_pack": ("GET", "/committee-sessions/999999/pack", ANY),
     "advances.minutes_pdf": ("GET", "/committee-sessions/999999/minutes.pdf", ANY),
+    "programme.programme": ("GET", "/programme?territory=999999", STAFF | {"group_referent"}),
+    "programme.programme_projects": ("GET", "/programme/projects?territory=999999", STAFF),
+    "impact.list_follow_ups": ("GET", "/follow-ups", STAFF | {"sme_manager"}),
+    "impact.show_follow_up": ("GET", "/follow-ups/999999", STAFF | {"sme_manager"}),
+    "impact.daily_costs": ("GET", "/daily-costs?group=999999", STAFF | {"group_referent"}),
+    "impact.attestation": ("GET", "/missions/999999/attestation", ANY),
+    "impact.attestation_pdf": ("GET", "/missions/999999/attestation.pdf", ANY),
 }
 
 
