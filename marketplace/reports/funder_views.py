@@ -94,34 +94,34 @@ def value_text(kind: str, value) -> str:
     return format_decimal(value)
 
 
-def _page(printable: bool = False):
+def _columns():
+    """The scope asked for and its report; a scope the report cannot read is a 400."""
     scope, territories, conventions = _scope()
     try:
-        columns = funder.build(scope)
+        return scope, territories, conventions, funder.build(scope)
     except funder.ScopeError as error:
         raise BadParameter(error.field, str(error)) from None
+
+
+def _page(scope, territories, conventions, columns, printable: bool = False) -> str:
     figures = [(c, c.figures(), c.per_inhabitants()) for c in columns]
-    return (
-        render_template(
-            "reports/programme.html",
-            scope=scope,
-            columns=columns,
-            figures=figures,
-            any_data=any(not c.empty for c in columns),
-            any_per=any(per for _c, _f, per in figures),
-            lines=funder.FIGURES,
-            per_lines=funder.PER_INHABITANTS,
-            labels={key: label for key, label, _kind in funder.FIGURES},
-            drill=funder.DRILL,
-            can_drill=can_drill(current_user) and not printable,
-            territories=territories,
-            conventions=conventions,
-            value_text=value_text,
-            printable=printable,
-            issued=clock.today(),
-        ),
-        columns,
-        scope,
+    return render_template(
+        "reports/programme.html",
+        scope=scope,
+        columns=columns,
+        figures=figures,
+        any_data=any(not c.empty for c in columns),
+        any_per=any(per for _c, _f, per in figures),
+        lines=funder.FIGURES,
+        per_lines=funder.PER_INHABITANTS,
+        labels={key: label for key, label, _kind in funder.FIGURES},
+        drill=funder.DRILL,
+        can_drill=can_drill(current_user) and not printable,
+        territories=territories,
+        conventions=conventions,
+        value_text=value_text,
+        printable=printable,
+        issued=clock.today(),
     )
 
 
@@ -130,10 +130,10 @@ def _page(printable: bool = False):
 def programme():
     """The funder's report; `?format=csv|xlsx|pdf` downloads it."""
     fmt = choice_arg("format", ("csv", "xlsx", "pdf"))
-    html, columns, scope = _page(printable=fmt == "pdf")
+    scope, territories, conventions, columns = _columns()
     stem = _stem(columns, scope)
     if fmt == "pdf":
-        return pdf_download(html, stem)
+        return pdf_download(_page(scope, territories, conventions, columns, True), stem)
     if fmt in ("csv", "xlsx"):
         rows = _people_rows(columns, scope)
         if fmt == "csv":
@@ -153,7 +153,7 @@ def programme():
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
         )
-    return html
+    return _page(scope, territories, conventions, columns)
 
 
 def _stem(columns, scope) -> str:
@@ -196,11 +196,7 @@ def _people_rows(columns, scope) -> list[list]:
 def programme_projects():
     """The projects behind one figure of one territory's report."""
     figure = choice_arg("figure", funder.DRILL) or "projects"
-    scope, _territories, _conventions = _scope()
-    try:
-        columns = funder.build(scope)
-    except funder.ScopeError as error:
-        raise BadParameter(error.field, str(error)) from None
+    scope, _territories, _conventions, columns = _columns()
     labels = {key: label for key, label, _kind in funder.FIGURES}
     return render_template(
         "reports/programme_projects.html",
